@@ -1,0 +1,147 @@
+//! Questions: from question marks and from interrogative openings (the recogniser often drops "?").
+
+use crate::text::{Sentence, sentences};
+use crate::{AnalysisInput, Playbook, QuestionCounts, Role, SpokenWord};
+
+/// Subjects that follow an inverted auxiliary in a yes/no question ("do you", "is there").
+const SUBJECTS: &[&str] = &["i", "you", "we", "they", "he", "she", "it", "there", "that", "this", "your", "the",
+                            "anyone", "anybody", "someone", "somebody", "any", "our", "these", "those"];
+
+/// Without a question mark, a sentence is a question only if its syntax says so: an open opening
+/// followed by an auxiliary ("what do", "how is", "what's") or used as an imperative ("tell me",
+/// "walk me through"), or an auxiliary followed by its subject ("do you", "can we").
+/// "What we found is ..." and "Do it now." are statements.
+fn interrogative_syntax(tokens: &[String], rules: &crate::playbook::QuestionRules) -> bool {
+    let first = tokens[0].as_str();
+    let second = tokens.get(1).map(String::as_str).unwrap_or("");
+    let is_auxiliary = |t: &str| rules.closed_starters.iter().any(|s| s == t);
+    if rules.open_starters.iter().any(|s| s.contains(' ') && tokens.join(" ").starts_with(s.as_str())) {
+        return true;
+    }
+    if rules.open_starters.iter().any(|s| s == first) {
+        return is_auxiliary(second) || ["about", "else", "kind", "sort", "type", "happens", "happened", "makes", "made"].contains(&second);
+    }
+    is_auxiliary(first) && SUBJECTS.contains(&second)
+}
+
+/// Words that may precede a question's real opening ("So what do you use today?").
+const LEAD_INS: &[&str] = &["so", "and", "but", "okay", "ok", "well", "now", "then", "also", "just", "um", "uh"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QuestionForm {
+    Open,
+    Closed,
+}
+
+pub(crate) struct Question<'a> {
+    pub sentence: Sentence<'a>,
+    pub role: Role,
+    pub form: QuestionForm,
+}
+
+pub(crate) struct Questions<'a> {
+    pub all: Vec<Question<'a>>,
+}
+
+impl Questions<'_> {
+    /// Rep and customer totals; open and closed are counted over the rep's questions (or everyone's
+    /// when no rep is known).
+    pub fn counts(&self) -> QuestionCounts {
+        let has_rep = self.all.iter().any(|q| q.role == Role::Rep);
+        let asked = |q: &&Question| !has_rep || q.role == Role::Rep;
+        QuestionCounts {
+            rep: self.all.iter().filter(|q| q.role == Role::Rep).count() as u32,
+            customer: self.all.iter().filter(|q| q.role == Role::Customer).count() as u32,
+            open: self.all.iter().filter(asked).filter(|q| q.form == QuestionForm::Open).count() as u32,
+            closed: self.all.iter().filter(asked).filter(|q| q.form == QuestionForm::Closed).count() as u32,
+        }
+    }
+
+    pub fn by_rep(&self) -> impl Iterator<Item = &Question<'_>> {
+        self.all.iter().filter(|q| q.role == Role::Rep)
+    }
+}
+
+pub(crate) fn find<'a>(words: &[&'a SpokenWord], input: &AnalysisInput, playbook: &Playbook) -> Questions<'a> {
+    let rules = &playbook.questions;
+    let starts_with = |tokens: &[String], starters: &[String]| {
+        starters.iter().any(|starter| {
+            let parts: Vec<&str> = starter.split_whitespace().collect();
+            parts.len() <= tokens.len() && parts.iter().zip(tokens).all(|(p, t)| p == t)
+        })
+    };
+    let mut all = Vec::new();
+    for sentence in sentences(words) {
+        let tokens = expand_contractions(sentence.normalized());
+        let opening = tokens.iter().position(|t| !LEAD_INS.contains(&t.as_str())).unwrap_or(tokens.len());
+        let tokens = &tokens[opening..];
+        let open = starts_with(tokens, &rules.open_starters);
+        let closed = starts_with(tokens, &rules.closed_starters);
+        let asked = sentence.ends_with_question_mark() || (open || closed) && interrogative_syntax(tokens, rules);
+        if tokens.is_empty() || !asked {
+            continue;
+        }
+        let role = input.role_of(sentence.speaker());
+        let form = if open { QuestionForm::Open } else { QuestionForm::Closed };
+        all.push(Question { sentence, role, form });
+    }
+    Questions { all }
+}
+
+/// "what's" → "what is", "how're" → "how are", so openings match the playbook's plain words.
+fn expand_contractions(tokens: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        let expanded = [("'s", "is"), ("'re", "are")]
+            .iter()
+            .find_map(|(suffix, verb)| token.strip_suffix(suffix).map(|stem| (stem.to_string(), verb.to_string())));
+        match expanded {
+            Some((stem, verb)) if ["what", "how", "why", "who", "where", "when", "which", "that", "it", "there"].contains(&stem.as_str()) => {
+                out.push(stem);
+                out.push(verb);
+            }
+            _ => out.push(token),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ClipFacts, ClipKind, SpeakerLabel};
+
+    fn questions_in(text: &str) -> Vec<(String, QuestionForm)> {
+        let words = text
+            .split_whitespace()
+            .enumerate()
+            .map(|(i, t)| SpokenWord { start_s: i as f64 * 0.4, end_s: i as f64 * 0.4 + 0.3, text: t.into(), speaker: "rep".into() })
+            .collect();
+        let input = AnalysisInput {
+            clip: ClipFacts { id: "t".into(), kind: ClipKind::Call, duration_s: 60.0, language: "en".into() },
+            speakers: vec![SpeakerLabel { id: "rep".into(), role: Role::Rep }],
+            words,
+        };
+        let words = input.words_in_time_order();
+        find(&words, &input, &Playbook::default()).all.iter().map(|q| (q.sentence.text(), q.form)).collect()
+    }
+
+    #[test]
+    fn question_marks_and_interrogative_syntax_both_count() {
+        let found = questions_in("What do you use today. Do you have a budget. Tell me about your team. Great?");
+        let forms: Vec<QuestionForm> = found.iter().map(|(_, f)| *f).collect();
+        assert_eq!(forms, [QuestionForm::Open, QuestionForm::Closed, QuestionForm::Open, QuestionForm::Closed]);
+    }
+
+    #[test]
+    fn statements_that_open_like_questions_are_not_questions() {
+        assert!(questions_in("What we found is simple. Send it over. How we ship matters.").is_empty());
+    }
+
+    #[test]
+    fn contractions_and_lead_ins_are_understood() {
+        let found = questions_in("So what's the biggest problem. And how's the team coping.");
+        assert_eq!(found.len(), 2);
+        assert!(found.iter().all(|(_, f)| *f == QuestionForm::Open));
+    }
+}
