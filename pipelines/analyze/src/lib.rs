@@ -76,5 +76,6 @@ pub fn analyze(input: &AnalysisInput, playbook: &Playbook) -> Scorecard {
 }
 
 pub(crate) fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
+    // `+ 0.0` turns the -0.0 of an empty float sum into 0.0.
+    (x * 1000.0).round() / 1000.0 + 0.0
 }

@@ -72,9 +72,15 @@ pub(crate) fn find<'a>(words: &[&'a SpokenWord], input: &AnalysisInput, playbook
     };
     let mut all = Vec::new();
     for sentence in sentences(words) {
-        let tokens = expand_contractions(sentence.normalized());
-        let opening = tokens.iter().position(|t| !LEAD_INS.contains(&t.as_str())).unwrap_or(tokens.len());
-        let tokens = &tokens[opening..];
+        // The question proper may follow a greeting or a preamble ("Hello, what do you use today?"):
+        // take the first comma-separated clause that opens like a question, else the whole sentence.
+        let clauses = clauses(&sentence);
+        let tokens = clauses
+            .iter()
+            .map(|clause| without_lead_ins(expand_contractions(clause.clone())))
+            .find(|t| starts_with(t, &rules.open_starters) || starts_with(t, &rules.closed_starters))
+            .unwrap_or_else(|| without_lead_ins(expand_contractions(sentence.normalized())));
+        let tokens = &tokens[..];
         let open = starts_with(tokens, &rules.open_starters);
         let closed = starts_with(tokens, &rules.closed_starters);
         let asked = sentence.ends_with_question_mark() || (open || closed) && interrogative_syntax(tokens, rules);
@@ -86,6 +92,27 @@ pub(crate) fn find<'a>(words: &[&'a SpokenWord], input: &AnalysisInput, playbook
         all.push(Question { sentence, role, form });
     }
     Questions { all }
+}
+
+fn without_lead_ins(tokens: Vec<String>) -> Vec<String> {
+    let opening = tokens.iter().position(|t| !LEAD_INS.contains(&t.as_str())).unwrap_or(tokens.len());
+    tokens[opening..].to_vec()
+}
+
+/// The sentence's normalised words, split after each word that ends with a comma.
+fn clauses(sentence: &Sentence) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new()];
+    for word in &sentence.words {
+        let token = crate::text::normalize(&word.text);
+        if !token.is_empty() {
+            out.last_mut().expect("never empty").push(token);
+        }
+        if word.text.trim_end().ends_with(',') {
+            out.push(Vec::new());
+        }
+    }
+    out.retain(|c| !c.is_empty());
+    out
 }
 
 /// "what's" → "what is", "how're" → "how are", so openings match the playbook's plain words.
@@ -140,8 +167,8 @@ mod tests {
 
     #[test]
     fn contractions_and_lead_ins_are_understood() {
-        let found = questions_in("So what's the biggest problem. And how's the team coping.");
-        assert_eq!(found.len(), 2);
+        let found = questions_in("So what's the biggest problem. And how's the team coping. Hello, what do you use today?");
+        assert_eq!(found.len(), 3);
         assert!(found.iter().all(|(_, f)| *f == QuestionForm::Open));
     }
 }

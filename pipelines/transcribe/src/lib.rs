@@ -4,6 +4,7 @@
 //! each call creates its own decoding state). [`Transcriber::transcribe`] returns a [`Transcript`]: segments
 //! of words, each with start, end and probability. Silence is detected before decoding and yields no words.
 
+pub mod captions;
 mod error;
 mod transcriber;
 mod transcript;

@@ -1,0 +1,10 @@
+# Shared by the scripts: paths and small helpers. Source it, do not run it.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The cargo target dir lives outside the checkout so fresh clones (and CI) reuse earlier builds.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/callcoach-target}"
+export CALLCOACH_FIXTURES="${CALLCOACH_FIXTURES:-$ROOT/fixtures}"
+CALLCOACH_BIN="$CARGO_TARGET_DIR/release/callcoach"
+export DEBIAN_FRONTEND=noninteractive
+
+say() { printf '%s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

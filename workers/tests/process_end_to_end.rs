@@ -1,0 +1,101 @@
+//! `callcoach process` end to end: real GStreamer, the real converted whisper model, real audio.
+
+mod common;
+
+use common::{fixture, process, process_ok, transcript_text, word_error_rate};
+
+#[test]
+fn jfk_transcribes_within_ten_percent_word_error() {
+    let out = tempfile::tempdir().unwrap();
+    let (clip_dir, scorecard) = process_ok(&fixture("jfk.wav"), out.path(), &["--kind", "pitch"]);
+    let reference = std::fs::read_to_string(fixture("jfk.txt")).unwrap();
+    let hypothesis = transcript_text(&clip_dir);
+    let wer = word_error_rate(&reference, &hypothesis);
+    assert!(wer <= 0.10, "WER {wer:.3}: {hypothesis:?}");
+    assert_eq!(scorecard["clip"]["language"], "en");
+    assert_eq!(scorecard["metrics"]["talk_ratio"], 1.0, "a pitch has one speaker, the rep");
+}
+
+#[test]
+fn sixty_second_speech_transcribes_within_fifteen_percent_word_error() {
+    let out = tempfile::tempdir().unwrap();
+    let (clip_dir, scorecard) = process_ok(&fixture("speech_60s.wav"), out.path(), &["--kind", "pitch"]);
+    let reference = std::fs::read_to_string(fixture("speech_60s.txt")).unwrap();
+    let hypothesis = transcript_text(&clip_dir);
+    let wer = word_error_rate(&reference, &hypothesis);
+    assert!(wer <= 0.15, "WER {wer:.3}: {hypothesis:?}");
+    let wpm = scorecard["metrics"]["words_per_minute"].as_f64().unwrap();
+    // espeak-ng was asked for 165 words per minute; pauses are not talk, so the rate is a little higher.
+    assert!((130.0..=220.0).contains(&wpm), "words per minute {wpm}");
+}
+
+#[test]
+fn stereo_call_talk_ratio_matches_the_generated_truth() {
+    let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(fixture("call_truth.json")).unwrap()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (clip_dir, scorecard) = process_ok(&fixture("call_stereo.wav"), out.path(), &["--kind", "call"]);
+    let expected = truth["talk_ratio"].as_f64().unwrap();
+    let measured = scorecard["metrics"]["talk_ratio"].as_f64().unwrap();
+    assert!((measured - expected).abs() <= 0.05, "talk ratio {measured:.3}, truth {expected:.3}");
+
+    let roles: Vec<&str> = scorecard["speakers"].as_array().unwrap().iter().map(|s| s["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["rep", "customer"]);
+    assert!(scorecard["metrics"]["questions"]["rep"].as_u64().unwrap() >= 2, "the rep asks questions in the script");
+    assert!(scorecard["metrics"]["switches_per_minute"].as_f64().unwrap() > 0.0);
+    // The rep's channel is the left one: swapping it swaps the roles' talk.
+    let swapped = tempfile::tempdir().unwrap();
+    let (_, other) = process_ok(&fixture("call_stereo.wav"), swapped.path(), &["--kind", "call", "--rep-channel", "right"]);
+    let swapped_ratio = other["metrics"]["talk_ratio"].as_f64().unwrap();
+    assert!((swapped_ratio - (1.0 - measured)).abs() <= 0.02, "swapped {swapped_ratio:.3} vs {measured:.3}");
+    // Captions and audio are written beside the scorecard.
+    let vtt = std::fs::read_to_string(clip_dir.join("captions.vtt")).unwrap();
+    assert!(vtt.starts_with("WEBVTT") && vtt.contains("<v rep>") && vtt.contains("<v customer>"));
+    let wav = hound::WavReader::open(clip_dir.join("audio.wav")).unwrap();
+    assert_eq!((wav.spec().channels, wav.spec().sample_rate), (2, 16_000));
+}
+
+#[test]
+fn video_clip_gets_poster_and_every_artifact_the_scorecard_lists() {
+    let out = tempfile::tempdir().unwrap();
+    let (clip_dir, scorecard) = process_ok(&fixture("speech_720p.mp4"), out.path(), &["--kind", "pitch"]);
+    let poster = std::fs::read(clip_dir.join("poster.jpg")).unwrap();
+    assert_eq!(&poster[..3], &[0xFF, 0xD8, 0xFF], "poster.jpg is a JPEG");
+    for (name, key) in scorecard["artifacts"].as_object().unwrap() {
+        let path = out.path().join(key.as_str().unwrap());
+        assert!(path.is_file(), "artifact {name} listed at {} exists", path.display());
+    }
+    let html = std::fs::read_to_string(clip_dir.join("scorecard.html")).unwrap();
+    assert!(html.contains("poster.jpg") && !html.contains("http://") && !html.contains("https://"), "self-contained");
+}
+
+#[test]
+fn silence_yields_no_invented_words() {
+    let out = tempfile::tempdir().unwrap();
+    let (clip_dir, scorecard) = process_ok(&fixture("silence_30s.wav"), out.path(), &["--kind", "pitch"]);
+    assert_eq!(transcript_text(&clip_dir), "");
+    assert_eq!(scorecard["speakers"][0]["words"], 0);
+    assert_eq!(scorecard["metrics"]["silence_ratio"], 1.0);
+}
+
+#[test]
+fn bad_inputs_fail_with_one_line_and_leave_nothing_behind() {
+    let cases = [
+        ("bad/empty.mp4", "empty"),
+        ("bad/truncated.mp4", "not a playable media file"),
+        ("bad/truncated_faststart.mp4", "truncated"),
+        ("bad/not_media.mp4", "not a playable media file"),
+        ("bad/no_audio.mp4", "no audio track"),
+    ];
+    for (name, expected) in cases {
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("out");
+        let output = process(&fixture(name), &target, &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{name} must fail");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: one line on stderr, got {stderr:?}");
+        assert!(stderr.contains(expected), "{name}: {stderr:?} should say {expected:?}");
+        assert!(!target.exists(), "{name}: no output folder is left behind");
+    }
+    let missing = process(std::path::Path::new("/nonexistent/clip.mp4"), std::path::Path::new("/tmp/never"), &[]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("not found"));
+}
