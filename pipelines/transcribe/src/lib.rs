@@ -6,6 +6,7 @@
 
 pub mod captions;
 mod error;
+mod speech_only;
 mod transcriber;
 mod transcript;
 mod voice_activity;

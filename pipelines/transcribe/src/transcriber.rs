@@ -2,7 +2,8 @@ use std::path::{Path, PathBuf};
 
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
-use crate::voice_activity::{VoiceActivity, detect_voice_activity};
+use crate::speech_only::SpeechOnly;
+use crate::voice_activity::detect_voice_activity;
 use crate::{SAMPLE_RATE, Segment, TranscribeError, Transcript, Word};
 
 /// How to decode. Defaults: greedy, all available cores, no prompt, English.
@@ -37,8 +38,6 @@ pub struct Transcriber {
 /// Segments whisper itself thinks are probably not speech, and decodes with low confidence, are dropped.
 const NO_SPEECH_PROBABILITY_LIMIT: f32 = 0.6;
 const LOW_LOG_PROBABILITY: f64 = -1.0;
-/// Words further than this from any voice activity are taken for hallucinations.
-const WORD_ACTIVITY_TOLERANCE_S: f64 = 0.5;
 
 impl Transcriber {
     pub fn load(model_path: &Path) -> Result<Self, TranscribeError> {
@@ -87,16 +86,13 @@ impl Transcriber {
         }
 
         let mut state = self.context.create_state().map_err(|e| TranscribeError::Decode(e.to_string()))?;
-        // whisper.cpp pads input shorter than a second with silence it then transcribes; pad it ourselves.
-        let mut padded;
-        let input = if samples.len() < SAMPLE_RATE as usize {
-            padded = samples.to_vec();
-            padded.resize(SAMPLE_RATE as usize + SAMPLE_RATE as usize / 10, 0.0);
-            &padded[..]
-        } else {
-            samples
-        };
-        state.full(params, input).map_err(|e| TranscribeError::Decode(e.to_string()))?;
+        let mut speech = SpeechOnly::new(samples, SAMPLE_RATE, &activity);
+        let mut input = std::mem::take(&mut speech.samples);
+        // whisper.cpp refuses input shorter than a second; pad with silence.
+        if input.len() < SAMPLE_RATE as usize + SAMPLE_RATE as usize / 10 {
+            input.resize(SAMPLE_RATE as usize + SAMPLE_RATE as usize / 10, 0.0);
+        }
+        state.full(params, &input).map_err(|e| TranscribeError::Decode(e.to_string()))?;
 
         let language = match language {
             Some(code) => code.to_string(),
@@ -134,22 +130,26 @@ impl Transcriber {
             if segment.no_speech_probability() > NO_SPEECH_PROBABILITY_LIMIT && mean_log_probability < LOW_LOG_PROBABILITY {
                 continue;
             }
-            let words: Vec<Word> = words
-                .into_iter()
-                .filter_map(WordBuilder::finish)
-                .filter(|w| near_activity(&activity, w))
-                .collect();
-            if words.is_empty() {
-                continue;
+            // Map times back; words from different speech spans go to separate segments.
+            let mut groups: Vec<(usize, Vec<Word>)> = Vec::new();
+            for mut word in words.into_iter().filter_map(WordBuilder::finish) {
+                let (start_s, end_s, span) = speech.to_original(word.start_s, word.end_s);
+                (word.start_s, word.end_s) = (start_s, end_s);
+                match groups.last_mut() {
+                    Some((last, group)) if *last == span => group.push(word),
+                    _ => groups.push((span, vec![word])),
+                }
             }
-            let text = words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
-            segments.push(Segment {
-                start_s: words.first().map(|w| w.start_s).unwrap_or(0.0),
-                end_s: words.last().map(|w| w.end_s).unwrap_or(0.0),
-                text,
-                speaker: None,
-                words,
-            });
+            for (_, words) in groups {
+                let text = words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+                segments.push(Segment {
+                    start_s: words[0].start_s,
+                    end_s: words[words.len() - 1].end_s,
+                    text,
+                    speaker: None,
+                    words,
+                });
+            }
         }
         Ok(Transcript { language, segments })
     }
@@ -175,10 +175,4 @@ impl WordBuilder {
         };
         Some(Word { start_s: self.start_s, end_s: self.end_s.max(self.start_s), text, probability, speaker: None })
     }
-}
-
-fn near_activity(activity: &VoiceActivity, word: &Word) -> bool {
-    activity.spans.iter().any(|(start, end)| {
-        word.end_s >= start - WORD_ACTIVITY_TOLERANCE_S && word.start_s <= end + WORD_ACTIVITY_TOLERANCE_S
-    })
 }
