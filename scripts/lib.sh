@@ -2,6 +2,7 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # The cargo target dir lives outside the checkout so fresh clones (and CI) reuse earlier builds.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/callcoach-target}"
+export CALLCOACH_MODELS="${CALLCOACH_MODELS:-$ROOT/models/weights}"
 export CALLCOACH_FIXTURES="${CALLCOACH_FIXTURES:-$ROOT/fixtures}"
 CALLCOACH_BIN="$CARGO_TARGET_DIR/release/callcoach"
 export DEBIAN_FRONTEND=noninteractive

@@ -99,3 +99,20 @@ fn bad_inputs_fail_with_one_line_and_leave_nothing_behind() {
     let missing = process(std::path::Path::new("/nonexistent/clip.mp4"), std::path::Path::new("/tmp/never"), &[]);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("not found"));
 }
+
+#[test]
+fn a_missing_model_names_the_command_that_installs_it() {
+    let empty_models = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("out");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_callcoach"))
+        .args(["process", fixture("jfk.wav").to_str().unwrap(), "--out", target.to_str().unwrap()])
+        .env("CALLCOACH_MODELS", empty_models.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr:?}");
+    assert!(stderr.contains("callcoach models install tiny.en"), "{stderr:?}");
+    assert!(!target.exists());
+}

@@ -74,7 +74,8 @@ fn improvement(input: &AnalysisInput, metrics: &Metrics, fillers: &Fillers, ques
     if is_call && metrics.questions.rep == 0 && input.speakers.iter().any(|s| s.role == Role::Rep) {
         return "You asked no questions. Open with what the customer uses today and how it works for them.".into();
     }
-    if let Some(q) = questions.by_rep().find(|q| q.form == QuestionForm::Closed) {
+    // In a call, closed questions shut the customer down; in a pitch a closed question is the call to action.
+    if let Some(q) = questions.by_rep().find(|q| q.form == QuestionForm::Closed).filter(|_| is_call) {
         if metrics.questions.closed > metrics.questions.open {
             return format!(
                 "At {} you asked a closed question: \u{201c}{}\u{201d}. Ask it openly instead (\u{201c}How do you ...\u{201d}, \u{201c}What happens when ...\u{201d}) so the customer tells you more.",
