@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-/// Where the models live when neither `--models-dir` nor `CALLCOACH_MODELS` says: the checkout's
-/// `models/weights` (gitignored).
-const DEFAULT_MODELS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/weights");
+/// Where the models live when neither `--models-dir` nor `CALLCOACH_MODELS` says: `models/weights`
+/// under the current directory, i.e. the checkout's gitignored folder when run from its root (the
+/// scripts always set `CALLCOACH_MODELS`).
+const DEFAULT_MODELS_DIR: &str = "models/weights";
 
 #[derive(Debug, Clone, Args)]
 pub struct Config {

@@ -597,6 +597,6 @@ pub fn installed_models_dir(file: &str) -> Option<PathBuf> {
     if let Some(d) = std::env::var_os("CALLCOACH_MODELS") {
         dirs.push(PathBuf::from(d));
     }
-    dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("weights"));
+    dirs.push(Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR")).join("weights"));
     dirs.into_iter().find(|d| d.join(file).is_file())
 }

@@ -5,10 +5,15 @@ use std::path::{Path, PathBuf};
 
 use callcoach_media::{MediaError, MediaInfo, MediaLimits, SPEECH_SAMPLE_RATE, extract_speech_audio, poster_jpeg, probe};
 
+/// Read at run time: the shared target dir may hold a binary compiled in another checkout.
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
+}
+
 fn fixture(name: &str) -> PathBuf {
     let dir = std::env::var_os("CALLCOACH_FIXTURES")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures"));
+        .unwrap_or_else(|| manifest_dir().join("../../fixtures"));
     let path = dir.join(name);
     assert!(path.exists(), "fixture {} is missing: run scripts/fixtures.sh", path.display());
     path

@@ -11,7 +11,9 @@ use std::sync::Mutex;
 pub static WHISPER: Mutex<()> = Mutex::new(());
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workers/ is inside the repo").to_path_buf()
+    // Read at run time: the shared target dir may hold a test binary compiled in another checkout.
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().expect("workers/ is inside the repo").to_path_buf()
 }
 
 /// The generated fixtures; they must exist (scripts/test.sh makes them).
@@ -20,6 +22,11 @@ pub fn fixture(name: &str) -> PathBuf {
     let path = dir.join(name);
     assert!(path.exists(), "fixture {} is missing: run scripts/fixtures.sh", path.display());
     path
+}
+
+/// The converted models: `CALLCOACH_MODELS`, else the checkout's `models/weights`.
+pub fn models_dir() -> PathBuf {
+    std::env::var_os("CALLCOACH_MODELS").map(PathBuf::from).unwrap_or_else(|| repo_root().join("models/weights"))
 }
 
 /// Run `callcoach process INPUT --out OUT ARGS...`, holding the whisper lock.
@@ -31,6 +38,7 @@ pub fn process(input: &Path, out: &Path, args: &[&str]) -> Output {
         .arg("--out")
         .arg(out)
         .args(args)
+        .env("CALLCOACH_MODELS", models_dir())
         .output()
         .expect("the callcoach binary runs")
 }
