@@ -14,7 +14,7 @@ pub(crate) struct Fillers {
 
 impl Fillers {
     /// Counts, and the rate per minute of the speaker's own talk time.
-    pub fn summary(&self, _clip_duration_s: f64) -> FillerCounts {
+    pub fn summary(&self) -> FillerCounts {
         let mut by_word = BTreeMap::new();
         for (word, _) in &self.hits {
             *by_word.entry(word.clone()).or_insert(0) += 1;
@@ -86,23 +86,9 @@ pub(crate) fn count(words: &[&SpokenWord], input: &AnalysisInput, playbook: &Pla
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ClipFacts, ClipKind, SpeakerLabel};
-
-    fn input(text: &str) -> AnalysisInput {
-        let words = text
-            .split_whitespace()
-            .enumerate()
-            .map(|(i, t)| SpokenWord { start_s: i as f64 * 0.4, end_s: i as f64 * 0.4 + 0.3, text: t.into(), speaker: "rep".into() })
-            .collect();
-        AnalysisInput {
-            clip: ClipFacts { id: "t".into(), kind: ClipKind::Pitch, duration_s: 60.0, language: "en".into() },
-            speakers: vec![SpeakerLabel { id: "rep".into(), role: Role::Rep }],
-            words,
-        }
-    }
 
     fn fillers_of(text: &str) -> Vec<String> {
-        let input = input(text);
+        let input = crate::testing::rep_says(text);
         let words = input.words_in_time_order();
         count(&words, &input, &Playbook::default()).hits.into_iter().map(|(w, _)| w).collect()
     }

@@ -32,6 +32,13 @@ pub struct SpokenWord {
     pub text: String,
     /// A [`SpeakerLabel::id`].
     pub speaker: String,
+    /// The recogniser's confidence in the word, 0 to 1.
+    #[serde(default = "certain")]
+    pub probability: f64,
+}
+
+fn certain() -> f64 {
+    1.0
 }
 
 impl AnalysisInput {

@@ -2,34 +2,48 @@
 //!
 //! Input: the clip's facts and its words with times and speakers ([`AnalysisInput`]).
 //! Output: the [`Scorecard`] of `docs/scorecard.schema.json`, and its HTML rendering.
-//! What counts as a filler or a question comes from the [`Playbook`], never from code.
+//! Every word list, rule and weight comes from the [`Playbook`] (TOML), never from code.
+//! How each number is computed: docs/analysis.md.
 
 mod feedback;
 mod fillers;
+mod frameworks;
 mod html;
 mod input;
+mod matcher;
 mod playbook;
 mod questions;
+pub mod rubric;
 mod scorecard;
 mod talk;
 mod text;
+#[cfg(test)]
+mod testing;
 
 pub use html::render_html;
 pub use input::{AnalysisInput, ClipFacts, SpeakerLabel, SpokenWord};
+pub use matcher::RuleSpec;
 pub use playbook::{Playbook, PlaybookError};
 pub use scorecard::*;
 
+use frameworks::Rules;
+
 /// Work the contract names that this version does not do yet; listed in `analysis.pending` so that a
 /// reader never mistakes an empty list for a finding.
-pub const PENDING: &[&str] = &["diarization", "spin", "meddicc", "objections", "next_steps", "rubric"];
+pub const PENDING: &[&str] = &["diarization"];
+
+/// The last this share of a clip is where a pitch's call to action belongs.
+const CALL_TO_ACTION_SHARE: f64 = 0.4;
 
 /// Analyse one clip.
 pub fn analyze(input: &AnalysisInput, playbook: &Playbook) -> Scorecard {
+    let rules = Rules::compile(playbook);
     let words = input.words_in_time_order();
+    let sentences = text::sentences(&words);
     let turns = talk::turns(&words);
     let talk = talk::TalkStats::measure(input, &words, &turns);
     let fillers = fillers::count(&words, input, playbook);
-    let questions = questions::find(&words, input, playbook);
+    let questions = questions::find(&sentences, input, playbook);
     let metrics = Metrics {
         talk_ratio: talk.talk_ratio,
         longest_monologue_s: talk.longest_monologue_s,
@@ -38,11 +52,67 @@ pub fn analyze(input: &AnalysisInput, playbook: &Playbook) -> Scorecard {
         switches_per_minute: talk.switches_per_minute,
         patience_s: talk.patience_s,
         silence_ratio: talk.silence_ratio,
-        fillers: fillers.summary(input.clip.duration_s),
+        fillers: fillers.summary(),
         questions: questions.counts(),
     };
-    let feedback = feedback::write(input, &metrics, &fillers, &questions);
-    let single_speaker_rep = input.speakers.len() == 1 && input.speakers[0].role == Role::Rep;
+
+    let spin_types = frameworks::spin::classify(&questions, &rules);
+    let frameworks = Frameworks {
+        spin: frameworks::spin(&questions, &spin_types),
+        meddicc: frameworks::meddicc(&sentences, input, &rules),
+    };
+    let objections = frameworks::objections(&sentences, input, &rules, playbook);
+    let next_steps = frameworks::next_steps(&sentences, input, &rules, playbook);
+    let trackers = frameworks::trackers(&sentences, playbook, &rules.classes);
+
+    let is_rep = |s: &&text::Sentence| input.role_of(s.speaker()) == Role::Rep;
+    let value_sentences: Vec<text::Sentence> =
+        sentences.iter().filter(is_rep).filter(|s| rules.hit(&rules.value, s, input)).cloned().collect();
+    let closing_from_s = input.clip.duration_s * (1.0 - CALL_TO_ACTION_SHARE);
+    let call_to_action = sentences
+        .iter()
+        .filter(is_rep)
+        .filter(|s| s.start_s() >= closing_from_s)
+        .find(|s| rules.hit(&rules.call_to_action, s, input));
+    let has_rep = input.speakers.iter().any(|s| s.role == Role::Rep);
+    let mean_confidence = (!words.is_empty())
+        .then(|| words.iter().map(|w| w.probability).sum::<f64>() / words.len() as f64);
+    let signals = rubric::Signals::measure(
+        &rubric::SignalInputs {
+            kind: input.clip.kind,
+            has_rep,
+            has_words: !words.is_empty(),
+            metrics: &metrics,
+            frameworks: &frameworks,
+            objections: &objections,
+            next_steps: &next_steps,
+            value_statements: value_sentences.len(),
+            call_to_action: call_to_action.is_some(),
+            mean_confidence,
+        },
+        &playbook.signals,
+    );
+    let kind_rubric = rubric::rubric_for(input.clip.kind, playbook);
+    let (rubric, score) = rubric::score(&signals, kind_rubric);
+    let moments = feedback::Moments {
+        questions: &questions,
+        spin_types: &spin_types,
+        fillers: &fillers,
+        frameworks: &frameworks,
+        objections: &objections,
+        next_steps: &next_steps,
+        value_sentences: &value_sentences,
+        call_to_action,
+        last_rep_sentence: sentences.iter().filter(is_rep).last(),
+    };
+    let feedback =
+        feedback::write(input, &metrics, &signals, &rubric::signal_importance(kind_rubric), &moments, playbook);
+
+    let mut notes = talk.notes;
+    if input.clip.kind != ClipKind::Call && !(input.speakers.len() == 1 && input.speakers[0].role == Role::Rep) {
+        notes.push("a pitch or recognition clip is expected to have one speaker, the rep".to_string());
+    }
+    let pending = if has_rep || words.is_empty() { Vec::new() } else { PENDING.iter().map(|s| s.to_string()).collect() };
     Scorecard {
         schema_version: SCHEMA_VERSION.to_string(),
         clip: Clip {
@@ -53,24 +123,19 @@ pub fn analyze(input: &AnalysisInput, playbook: &Playbook) -> Scorecard {
         },
         speakers: talk.speakers,
         metrics,
-        frameworks: Frameworks::default(),
-        objections: Vec::new(),
-        next_steps: NextSteps::default(),
-        // Not scored yet: the minimum on every criterion and a zero score, flagged in `analysis.pending`.
-        rubric: Rubric::default(),
-        score: 0,
+        frameworks,
+        objections,
+        next_steps,
+        rubric,
+        score,
         feedback,
+        trackers,
         artifacts: Default::default(),
         analysis: AnalysisNotes {
             method: "lexicon".into(),
-            pending: PENDING.iter().map(|s| s.to_string()).collect(),
-            notes: talk
-                .notes
-                .into_iter()
-                .chain((!single_speaker_rep && input.clip.kind != ClipKind::Call).then(|| {
-                    "a pitch or recognition clip is expected to have one speaker, the rep".to_string()
-                }))
-                .collect(),
+            signals: signals.0.iter().map(|(k, v)| (k.to_string(), round3(*v))).collect(),
+            pending,
+            notes,
         },
     }
 }

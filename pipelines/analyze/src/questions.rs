@@ -1,7 +1,7 @@
 //! Questions: from question marks and from interrogative openings (the recogniser often drops "?").
 
-use crate::text::{Sentence, sentences};
-use crate::{AnalysisInput, Playbook, QuestionCounts, Role, SpokenWord};
+use crate::text::Sentence;
+use crate::{AnalysisInput, Playbook, QuestionCounts, Role};
 
 /// Subjects that follow an inverted auxiliary in a yes/no question ("do you", "is there").
 const SUBJECTS: &[&str] = &["i", "you", "we", "they", "he", "she", "it", "there", "that", "this", "your", "the",
@@ -62,7 +62,7 @@ impl Questions<'_> {
     }
 }
 
-pub(crate) fn find<'a>(words: &[&'a SpokenWord], input: &AnalysisInput, playbook: &Playbook) -> Questions<'a> {
+pub(crate) fn find<'a>(sentences: &[Sentence<'a>], input: &AnalysisInput, playbook: &Playbook) -> Questions<'a> {
     let rules = &playbook.questions;
     let starts_with = |tokens: &[String], starters: &[String]| {
         starters.iter().any(|starter| {
@@ -71,7 +71,7 @@ pub(crate) fn find<'a>(words: &[&'a SpokenWord], input: &AnalysisInput, playbook
         })
     };
     let mut all = Vec::new();
-    for sentence in sentences(words) {
+    for sentence in sentences {
         // The question proper may follow a greeting or a preamble ("Hello, what do you use today?"):
         // take the first comma-separated clause that opens like a question, else the whole sentence.
         let clauses = clauses(&sentence);
@@ -89,7 +89,7 @@ pub(crate) fn find<'a>(words: &[&'a SpokenWord], input: &AnalysisInput, playbook
         }
         let role = input.role_of(sentence.speaker());
         let form = if open { QuestionForm::Open } else { QuestionForm::Closed };
-        all.push(Question { sentence, role, form });
+        all.push(Question { sentence: sentence.clone(), role, form });
     }
     Questions { all }
 }
@@ -136,21 +136,13 @@ fn expand_contractions(tokens: Vec<String>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ClipFacts, ClipKind, SpeakerLabel};
+    use crate::ClipKind;
 
     fn questions_in(text: &str) -> Vec<(String, QuestionForm)> {
-        let words = text
-            .split_whitespace()
-            .enumerate()
-            .map(|(i, t)| SpokenWord { start_s: i as f64 * 0.4, end_s: i as f64 * 0.4 + 0.3, text: t.into(), speaker: "rep".into() })
-            .collect();
-        let input = AnalysisInput {
-            clip: ClipFacts { id: "t".into(), kind: ClipKind::Call, duration_s: 60.0, language: "en".into() },
-            speakers: vec![SpeakerLabel { id: "rep".into(), role: Role::Rep }],
-            words,
-        };
+        let input = crate::testing::input(ClipKind::Call, &[("rep", text)]);
         let words = input.words_in_time_order();
-        find(&words, &input, &Playbook::default()).all.iter().map(|q| (q.sentence.text(), q.form)).collect()
+        let sentences = crate::text::sentences(&words);
+        find(&sentences, &input, &Playbook::default()).all.iter().map(|q| (q.sentence.text(), q.form)).collect()
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct Scorecard {
     pub rubric: Rubric,
     pub score: u32,
     pub feedback: Feedback,
+    /// Custom keyword trackers from the playbook (an addition to the contract).
+    pub trackers: BTreeMap<String, Tracker>,
     /// Artifact name → storage key, filled in by whoever stores them.
     pub artifacts: BTreeMap<String, String>,
     /// How the analysis was made and what it did not cover (an addition to the contract).
@@ -163,6 +165,12 @@ pub struct Objection {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tracker {
+    pub count: u32,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NextSteps {
     pub agreed: bool,
     pub evidence: Vec<Evidence>,
@@ -193,6 +201,8 @@ pub struct Feedback {
 pub struct AnalysisNotes {
     /// "lexicon" (playbook word lists and syntax rules).
     pub method: String,
+    /// The rubric's signals, 0 to 1, as measured (absent: not measurable for this clip).
+    pub signals: BTreeMap<String, f64>,
     /// Parts of the contract this version leaves at their empty value.
     pub pending: Vec<String>,
     /// Anything a coach should know about how far to trust the numbers.

@@ -1,6 +1,6 @@
 //! Words as text: normalising tokens and grouping them into sentences.
 
-use crate::SpokenWord;
+use crate::{Evidence, SpokenWord, round3};
 
 /// Lower-case, without surrounding punctuation (apostrophes inside a word are kept).
 pub(crate) fn normalize(word: &str) -> String {
@@ -18,6 +18,7 @@ pub(crate) fn ends_sentence(word: &str) -> bool {
 const SENTENCE_GAP_S: f64 = 1.0;
 
 /// Consecutive words of one speaker up to terminal punctuation, a long pause or a change of speaker.
+#[derive(Debug, Clone)]
 pub(crate) struct Sentence<'a> {
     pub words: Vec<&'a SpokenWord>,
 }
@@ -28,6 +29,17 @@ impl Sentence<'_> {
     }
     pub fn start_s(&self) -> f64 {
         self.words[0].start_s
+    }
+    pub fn end_s(&self) -> f64 {
+        self.words.last().map(|w| w.end_s).unwrap_or(0.0)
+    }
+    pub fn evidence(&self) -> Evidence {
+        Evidence {
+            start_s: round3(self.start_s()),
+            end_s: round3(self.end_s()),
+            speaker: self.speaker().to_string(),
+            text: self.text(),
+        }
     }
     pub fn text(&self) -> String {
         self.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
@@ -70,7 +82,7 @@ mod tests {
     use super::*;
 
     fn w(start_s: f64, text: &str, speaker: &str) -> SpokenWord {
-        SpokenWord { start_s, end_s: start_s + 0.3, text: text.into(), speaker: speaker.into() }
+        SpokenWord { start_s, end_s: start_s + 0.3, text: text.into(), speaker: speaker.into(), probability: 1.0 }
     }
 
     #[test]

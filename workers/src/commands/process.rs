@@ -170,6 +170,7 @@ fn spoken_words(transcript: &Transcript) -> Vec<SpokenWord> {
             end_s: w.end_s,
             text: w.text.clone(),
             speaker: w.speaker.clone().unwrap_or_default(),
+            probability: w.probability,
         })
         .collect()
 }

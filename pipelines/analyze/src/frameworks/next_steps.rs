@@ -1,0 +1,32 @@
+//! Next steps: a concrete step with a time, proposed near the end of the call and agreed by the other
+//! party (or firmly committed to by the proposer). Vague closings never count.
+
+use crate::text::Sentence;
+use crate::{AnalysisInput, NextSteps, Playbook};
+
+use super::Rules;
+
+pub(crate) fn next_steps(sentences: &[Sentence], input: &AnalysisInput, rules: &Rules, playbook: &Playbook) -> NextSteps {
+    let settings = &playbook.next_steps;
+    let from_s = input.clip.duration_s * (1.0 - settings.final_share.clamp(0.0, 1.0));
+    let mut result = NextSteps::default();
+    for (index, proposal) in sentences.iter().enumerate() {
+        if proposal.start_s() < from_s
+            || !rules.hit(&rules.proposal, proposal, input)
+            || rules.hit(&rules.vague, proposal, input)
+        {
+            continue;
+        }
+        let committed = rules.hit(&rules.commitment, proposal, input);
+        let agreement = sentences[index + 1..]
+            .iter()
+            .take_while(|s| s.start_s() <= proposal.end_s() + settings.reply_window_s)
+            .find(|s| s.speaker() != proposal.speaker() && rules.hit(&rules.agreement, s, input));
+        if committed || agreement.is_some() {
+            result.agreed = true;
+            result.evidence.push(proposal.evidence());
+            result.evidence.extend(agreement.map(Sentence::evidence));
+        }
+    }
+    result
+}
