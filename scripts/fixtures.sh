@@ -66,7 +66,7 @@ for tool in espeak-ng gst-launch-1.0 gst-inspect-1.0 python3 sha256sum tar flock
   command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
 for el in videotestsrc videoflip x264enc h264parse wavparse audioconvert audioresample avenc_aac aacparse \
-  mp4mux vp8enc opusenc webmmux lamemp3enc tee queue; do
+  mp4mux vp8enc opusenc webmmux lamemp3enc tee queue concat videobalance videoscale mulawenc wavenc audiotestsrc; do
   gst-inspect-1.0 --exists "$el" || die "missing GStreamer element: $el (install gstreamer1.0-plugins-{base,good,bad,ugly} and gstreamer1.0-libav)"
 done
 
@@ -193,6 +193,80 @@ py "$helpers/mp4_fix_times.py" "$tmp/bad/no_audio.mp4"
 produced bad/no_audio.mp4 "10 s H.264 640x360, no audio track"
 
 # ---------------------------------------------------------------------------------------------------
+# Hostile but usable inputs for the media stage (issue 3). Short, so the tests stay quick.
+
+# A tone as the sound track where the words do not matter. SECONDS at 48 kHz mono.
+tone() {  # SECONDS
+  echo "audiotestsrc wave=sine freq=440 volume=0.3 samplesperbuffer=1600 num-buffers=$(( $1 * 30 )) ! audio/x-raw,rate=48000,channels=1"
+}
+
+# poster_pick.mp4: what a representative still must skip. 0-1.5 s black, 1.5-3 s a dim low-contrast fade,
+# 3-4.5 s a blurred still (SMPTE bars blown up from 16x9), 4.5-8 s a sharp moving checkerboard: the only
+# part a poster or preview should come from.
+seg() {  # PATTERN FRAMES SOURCE-PROPERTIES [FILTER-ELEMENTS]
+  echo "videotestsrc pattern=$1 num-buffers=$2 $3 ! video/x-raw,width=640,height=360,framerate=30/1,format=I420 ${4:-} ! c."
+}
+blurred() {  # FRAMES: SMPTE bars at 16x9, blown up to 640x360 (gst-launch takes no quoted pipeline parts)
+  echo "videotestsrc pattern=smpte num-buffers=$1 ! video/x-raw,width=16,height=9,framerate=30/1 ! videoscale method=bilinear ! video/x-raw,width=640,height=360 ! videoconvert ! video/x-raw,format=I420 ! c."
+}
+gst \
+  concat name=c ! identity single-segment=true ! videoconvert ! video/x-raw,format=I420 ! $(x264 1500) ! queue ! m.video_0 \
+  $(seg black 45 "") \
+  $(seg checkers-8 45 "" "! videobalance brightness=-0.35 contrast=0.15 ! videoconvert ! video/x-raw,format=I420") \
+  $(blurred 45) \
+  $(seg checkers-8 105 horizontal-speed=3) \
+  $(tone 8) ! avenc_aac bitrate=64000 ! aacparse ! queue ! m.audio_0 \
+  mp4mux name=m faststart=true faststart-file="$work/faststart.tmp" ! filesink location="$tmp/poster_pick.mp4"
+py "$helpers/mp4_fix_times.py" "$tmp/poster_pick.mp4"
+produced poster_pick.mp4 "8 s 640x360: black, dim fade, blur, then sharp motion from 4.5 s"
+
+# video_8k.mp4: 8K frames (7680x4320), 2 s at 4 fps.
+gst videotestsrc pattern=smpte num-buffers=8 ! video/x-raw,width=7680,height=4320,framerate=4/1,format=I420 \
+  ! $(x264 8000) ! queue ! m.video_0 \
+  $(tone 2) ! avenc_aac bitrate=64000 ! aacparse ! queue ! m.audio_0 \
+  mp4mux name=m faststart=true faststart-file="$work/faststart.tmp" ! filesink location="$tmp/video_8k.mp4"
+py "$helpers/mp4_fix_times.py" "$tmp/video_8k.mp4"
+produced video_8k.mp4 "2 s 7680x4320 H.264 at 4 fps + AAC"
+
+# vfr.mp4: variable frame rate, 10 s: 60 fps, then 30, then 20 (sample durations rewritten in the index).
+gst videotestsrc pattern=ball num-buffers=300 ! video/x-raw,width=640,height=360,framerate=30/1,format=I420 \
+  ! x264enc speed-preset=superfast threads=1 bitrate=1000 key-int-max=60 bframes=0 ! video/x-h264,profile=high \
+  ! h264parse ! queue ! m.video_0 \
+  filesrc location="$work/clip.wav" ! wavparse ! audioconvert ! audioresample \
+  ! audio/x-raw,rate=48000,channels=1 ! avenc_aac bitrate=96000 ! aacparse ! queue ! m.audio_0 \
+  mp4mux name=m ! filesink location="$tmp/vfr.mp4"
+py "$helpers/mp4_fix_times.py" "$tmp/vfr.mp4"
+py "$helpers/mp4_make_vfr.py" "$tmp/vfr.mp4"
+produced vfr.mp4 "10 s 640x360 H.264 at 60, then 30, then 20 fps + AAC speech"
+
+# corrupt_middle.mp4: 10 s H.264 + AAC whose media data has 48 KiB of garbage half way through.
+gst videotestsrc pattern=smpte horizontal-speed=2 num-buffers=300 \
+  ! video/x-raw,width=640,height=360,framerate=30/1,format=I420 ! $(x264 1000) ! queue ! m.video_0 \
+  filesrc location="$work/clip.wav" ! wavparse ! audioconvert ! audioresample \
+  ! audio/x-raw,rate=48000,channels=1 ! avenc_aac bitrate=96000 ! aacparse ! queue ! m.audio_0 \
+  mp4mux name=m faststart=true faststart-file="$work/faststart.tmp" ! filesink location="$tmp/corrupt_middle.mp4"
+py "$helpers/mp4_fix_times.py" "$tmp/corrupt_middle.mp4"
+py "$helpers/corrupt_stretch.py" "$tmp/corrupt_middle.mp4" 49152
+produced corrupt_middle.mp4 "10 s 640x360 H.264 + AAC, 48 KiB of garbage mid-stream"
+
+# Sample rates and layouts of the sound track.
+gst filesrc location="$work/speech_short.wav" ! wavparse ! audioconvert ! audioresample \
+  ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! wavenc ! filesink location="$tmp/phone_8khz.wav"
+produced phone_8khz.wav "15 s speech, 8 kHz mu-law mono (telephone)"
+gst filesrc location="$work/speech_short.wav" ! wavparse ! audioconvert ! audioresample \
+  ! audio/x-raw,rate=44100,channels=2,format=S16LE ! wavenc ! filesink location="$tmp/speech_44k1.wav"
+produced speech_44k1.wav "15 s speech, 44.1 kHz 16-bit stereo (same sound on both channels)"
+gst filesrc location="$work/speech_short.wav" ! wavparse ! audioconvert ! audioresample \
+  ! audio/x-raw,rate=48000,channels=2,format=S16LE ! wavenc ! filesink location="$tmp/speech_48k.wav"
+produced speech_48k.wav "15 s speech, 48 kHz 16-bit stereo (same sound on both channels)"
+gst filesrc location="$work/speech_short.wav" ! wavparse ! audioresample ! audio/x-raw,rate=48000 \
+  ! audioconvert mix-matrix="<<(float)0.5>,<(float)0.5>,<(float)0.7>,<(float)0.0>,<(float)0.2>,<(float)0.2>>" \
+  ! "audio/x-raw,channels=6,channel-mask=(bitmask)0x3f" ! avenc_aac bitrate=256000 ! aacparse \
+  ! mp4mux faststart=true faststart-file="$work/faststart.tmp" ! filesink location="$tmp/surround_5_1.m4a"
+py "$helpers/mp4_fix_times.py" "$tmp/surround_5_1.m4a"
+produced surround_5_1.m4a "15 s speech as 5.1 AAC (front L/R, centre, rears; silent LFE)"
+
+# ---------------------------------------------------------------------------------------------------
 # Real human speech: whisper.cpp's JFK sample, from the pywhispercpp 1.5.1 source distribution.
 sdist_name=pywhispercpp-1.5.1.tar.gz
 sdist_sha=5df897e5dd9d9f16804fc937bd85b9f5880a0b29a55f8843585e0e03d76195e5
@@ -258,6 +332,14 @@ Spoken texts come from \`scripts/fixtures/*.txt\`; sizes and sha256 sums are in 
 | \`jfk.wav\` | 11 s real human speech (whisper.cpp sample, 16 kHz mono): recogniser sanity check |
 | \`jfk.mp3\` | the same as MP3 |
 | \`jfk.txt\` | reference transcript of jfk.wav |
+| \`poster_pick.mp4\` | 8 s: black, dim fade, blurred still, then sharp motion from 4.5 s: poster and preview selection |
+| \`video_8k.mp4\` | 2 s 7680x4320 H.264 at 4 fps: 8K frames are scaled down, memory stays bounded |
+| \`vfr.mp4\` | 10 s H.264 at 60, 30 then 20 fps (variable frame rate, as phones record) + AAC speech |
+| \`corrupt_middle.mp4\` | 10 s H.264 + AAC with 48 KiB of garbage in the middle of the media data |
+| \`phone_8khz.wav\` | 15 s speech, 8 kHz mu-law (telephone) |
+| \`speech_44k1.wav\` | 15 s speech, 44.1 kHz stereo, identical channels |
+| \`speech_48k.wav\` | 15 s speech, 48 kHz stereo, identical channels |
+| \`surround_5_1.m4a\` | 15 s speech as 5.1 AAC |
 | \`bad/empty.mp4\` | 0 bytes: "Stream contains no data" |
 | \`bad/not_media.mp4\` | a text file named .mp4 |
 | \`bad/truncated.mp4\` | first half of speech_720p muxed without faststart: index missing, no playable streams |
