@@ -2,6 +2,7 @@
 
 mod commands;
 mod config;
+mod pipeline;
 mod progress;
 mod storage;
 
