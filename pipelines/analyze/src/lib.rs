@@ -20,7 +20,7 @@ mod text;
 #[cfg(test)]
 mod testing;
 
-pub use html::render_html;
+pub use html::{HtmlError, render_html};
 pub use input::{AnalysisInput, ClipFacts, SpeakerLabel, SpokenWord};
 pub use matcher::RuleSpec;
 pub use playbook::{Playbook, PlaybookError};

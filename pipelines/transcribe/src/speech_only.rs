@@ -8,8 +8,10 @@ use crate::voice_activity::VoiceActivity;
 
 /// Context kept around each active span, so word edges are not clipped.
 const PAD_S: f64 = 0.2;
-/// Silence put between joined spans, so words of different spans stay apart.
-const GAP_S: f64 = 0.3;
+/// Silence put between joined spans, so words of different spans stay apart. Whisper stamps the first
+/// words after a gap early; a gap this wide keeps those stamps inside the gap, where they are mapped to
+/// the span that follows (0.3 s was too narrow: they fell into the previous span).
+const GAP_S: f64 = 1.0;
 
 /// One span of the original audio inside the compact buffer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -57,9 +59,14 @@ impl SpeechOnly {
     }
 
     /// Map a word's compact (start, end) to original times, to the millisecond, with the index of the
-    /// span it was spoken in. A word never spans two pieces: between them there was only silence.
+    /// span it was spoken in. A word never spans two pieces: between them there was only silence. A word
+    /// that starts in a gap belongs to the span after it.
     pub fn to_original(&self, start_s: f64, end_s: f64) -> (f64, f64, usize) {
-        let index = self.pieces.partition_point(|p| p.compact_start_s <= start_s).saturating_sub(1);
+        let mut index = self.pieces.partition_point(|p| p.compact_start_s <= start_s).saturating_sub(1);
+        let in_gap = self.pieces.get(index).is_some_and(|p| start_s >= p.compact_start_s + p.length_s);
+        if in_gap && index + 1 < self.pieces.len() {
+            index += 1;
+        }
         let Some(piece) = self.pieces.get(index) else { return (start_s, end_s, 0) };
         let clamp = |t: f64| {
             let original = (t - piece.compact_start_s).clamp(0.0, piece.length_s) + piece.original_start_s;
@@ -80,11 +87,13 @@ mod tests {
         let samples = vec![0.0f32; 100 * 20]; // 20 s; content does not matter, the spans do
         let activity = VoiceActivity { spans: vec![(1.0, 3.0), (10.0, 12.0)] };
         let speech = SpeechOnly::new(&samples, rate, &activity);
-        // Pieces: [0.8, 3.2) at 0, then a 0.3 s gap, then [9.8, 12.2) at 2.7.
-        assert!((speech.samples.len() as f64 / rate as f64 - (2.4 + 0.3 + 2.4)).abs() < 0.02);
+        // Pieces: [0.8, 3.2) at 0, then a 1 s gap, then [9.8, 12.2) at 3.4.
+        assert!((speech.samples.len() as f64 / rate as f64 - (2.4 + 1.0 + 2.4)).abs() < 0.02);
         assert_eq!(speech.to_original(0.5, 1.0), (1.3, 1.8, 0));
-        assert_eq!(speech.to_original(3.0, 3.5), (10.1, 10.6, 1));
+        assert_eq!(speech.to_original(3.7, 4.2), (10.1, 10.6, 1));
         // A word that runs into the gap ends where its piece ends.
         assert_eq!(speech.to_original(2.0, 2.6), (2.8, 3.2, 0));
+        // A word stamped inside the gap belongs to the next piece, at its start.
+        assert_eq!(speech.to_original(3.0, 3.6), (9.8, 10.0, 1));
     }
 }

@@ -39,7 +39,7 @@ pub fn run(
     for name in names.iter().map(String::as_str).chain(["scorecard.html", "scorecard.json"]) {
         scorecard.artifacts.insert(name.to_string(), format!("{key_prefix}/{name}"));
     }
-    artifacts.add("scorecard.html", callcoach_analyze::render_html(&scorecard));
+    artifacts.add("scorecard.html", callcoach_analyze::render_html(&scorecard, &input)?);
     let mut json = serde_json::to_vec_pretty(&scorecard)?;
     json.push(b'\n');
     artifacts.add("scorecard.json", json);
