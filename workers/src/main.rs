@@ -2,6 +2,7 @@
 
 mod commands;
 mod config;
+mod fleet;
 mod pipeline;
 mod progress;
 mod storage;
@@ -33,6 +34,13 @@ enum Command {
     /// List, install and verify whisper models.
     #[command(subcommand)]
     Models(commands::models::ModelsCommand),
+    /// Run fleet workers on the stage queues until SIGTERM (docs/fleet.md).
+    Worker(commands::worker::WorkerArgs),
+    /// Upload clips to the object store and queue them for the fleet.
+    Enqueue(commands::jobs::EnqueueArgs),
+    /// Inspect the fleet's queues: statistics, dead-lettered jobs, re-driving them.
+    #[command(subcommand)]
+    Jobs(commands::jobs::JobsCommand),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +61,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Process(args) => commands::process::run(&cli.config, args),
         Command::Models(command) => commands::models::run(&cli.config, command),
+        Command::Worker(args) => commands::worker::run(&cli.config, args),
+        Command::Enqueue(args) => commands::jobs::enqueue(&cli.config, args),
+        Command::Jobs(command) => commands::jobs::run(&cli.config, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,17 +1,56 @@
-//! Writing a clip's artifacts through `object_store`, all or nothing.
+//! Object storage through `object_store`: clip sources, stage outputs and finished artifacts.
+//!
+//! [`Storage`] is the async handle the fleet uses; [`ArtifactStore`] wraps it with its own small
+//! runtime for the synchronous `process` command.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
+use futures::StreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use tokio::io::AsyncWriteExt;
+
+/// What can go wrong talking to the object store. `NotFound` is told apart because a stage whose
+/// input is missing cannot succeed by retrying forever.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("store {spec:?}: {reason}")]
+    Config { spec: String, reason: String },
+    #[error("object {0} does not exist")]
+    NotFound(String),
+    #[error("object store at {key}: {source}")]
+    Backend {
+        key: String,
+        #[source]
+        source: object_store::Error,
+    },
+    #[error("local file {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl StorageError {
+    fn backend(key: &ObjectPath, source: object_store::Error) -> Self {
+        match source {
+            object_store::Error::NotFound { .. } => Self::NotFound(key.to_string()),
+            source => Self::Backend { key: key.to_string(), source },
+        }
+    }
+}
 
 /// A clip's finished artifacts, in memory, ready to be stored.
 #[derive(Default)]
 pub struct Artifacts {
     entries: Vec<(String, Bytes)>,
+    /// Artifacts an earlier stage already stored: listed (the scorecard links them), not rewritten.
+    existing: Vec<String>,
 }
 
 impl Artifacts {
@@ -19,43 +58,148 @@ impl Artifacts {
         self.entries.push((name.to_string(), content.into()));
     }
 
+    /// Name an artifact that is already in the store under the same prefix.
+    pub fn add_existing(&mut self, name: &str) {
+        self.existing.push(name.to_string());
+    }
+
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(n, _)| n.as_str())
+        self.existing.iter().map(String::as_str).chain(self.entries.iter().map(|(n, _)| n.as_str()))
     }
 }
 
-/// Object storage for artifacts: the local filesystem under one folder.
+/// An object store: the local filesystem under one folder, or S3.
+#[derive(Clone)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    description: String,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Storage").field("store", &self.description).finish()
+    }
+}
+
+impl Storage {
+    /// Open `spec`: `file:///path`, a plain folder path (both created if missing) or `s3://bucket`.
+    pub fn open(spec: &str) -> Result<Self, StorageError> {
+        if let Some(path) = spec.strip_prefix("file://") {
+            return Self::local(Path::new(path));
+        }
+        if spec.starts_with("s3://") {
+            return Err(StorageError::Config {
+                spec: spec.to_string(),
+                reason: "S3 storage is not built into this binary yet (docs/fleet.md)".into(),
+            });
+        }
+        if spec.contains("://") {
+            return Err(StorageError::Config { spec: spec.to_string(), reason: "expected file:///path or s3://bucket".into() });
+        }
+        Self::local(Path::new(spec))
+    }
+
+    /// A store rooted at `dir`, created if missing.
+    pub fn local(dir: &Path) -> Result<Self, StorageError> {
+        let io = |source| StorageError::Io { path: dir.display().to_string(), source };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let dir = std::fs::canonicalize(dir).map_err(io)?;
+        let store = LocalFileSystem::new_with_prefix(&dir)
+            .map_err(|source| StorageError::Backend { key: dir.display().to_string(), source })?;
+        Ok(Self { store: Arc::new(store), description: format!("file://{}", dir.display()) })
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
+        let path = ObjectPath::from(key);
+        let result = self.store.get(&path).await.map_err(|e| StorageError::backend(&path, e))?;
+        result.bytes().await.map_err(|e| StorageError::backend(&path, e))
+    }
+
+    /// Stream an object into a local file.
+    pub async fn download(&self, key: &str, to: &Path) -> Result<(), StorageError> {
+        let path = ObjectPath::from(key);
+        let io = |source| StorageError::Io { path: to.display().to_string(), source };
+        let result = self.store.get(&path).await.map_err(|e| StorageError::backend(&path, e))?;
+        let mut stream = result.into_stream();
+        let mut file = tokio::fs::File::create(to).await.map_err(io)?;
+        while let Some(chunk) = stream.next().await {
+            file.write_all(&chunk.map_err(|e| StorageError::backend(&path, e))?).await.map_err(io)?;
+        }
+        file.flush().await.map_err(io)?;
+        Ok(())
+    }
+
+    pub async fn put(&self, key: &str, content: impl Into<Bytes>) -> Result<(), StorageError> {
+        let path = ObjectPath::from(key);
+        self.store.put(&path, PutPayload::from(content.into())).await.map_err(|e| StorageError::backend(&path, e))?;
+        Ok(())
+    }
+
+    /// Write `key` only if it does not exist yet (`PutMode::Create`). Returns false when it already
+    /// existed: the commit point of an idempotent stage.
+    pub async fn create(&self, key: &str, content: impl Into<Bytes>) -> Result<bool, StorageError> {
+        let path = ObjectPath::from(key);
+        let options = PutOptions { mode: PutMode::Create, ..PutOptions::default() };
+        match self.store.put_opts(&path, PutPayload::from(content.into()), options).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+            Err(e) => Err(StorageError::backend(&path, e)),
+        }
+    }
+
+    pub async fn exists(&self, key: &str) -> Result<bool, StorageError> {
+        let path = ObjectPath::from(key);
+        match self.store.head(&path).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(StorageError::backend(&path, e)),
+        }
+    }
+
+    /// Upload a local file.
+    pub async fn upload(&self, key: &str, from: &Path) -> Result<(), StorageError> {
+        // Multipart upload for large videos lands with S3 support; one put is right for files.
+        let content = tokio::fs::read(from)
+            .await
+            .map_err(|source| StorageError::Io { path: from.display().to_string(), source })?;
+        self.put(key, content).await
+    }
+
+    /// Write every artifact under `prefix/`, `commit_last` last (readers take its presence to mean the
+    /// set is complete). If any write fails, what was written is deleted again.
+    pub async fn put_all(&self, prefix: &str, artifacts: Artifacts, commit_last: &str) -> Result<(), StorageError> {
+        let (last, rest): (Vec<_>, Vec<_>) = artifacts.entries.into_iter().partition(|(n, _)| n == commit_last);
+        let mut written = Vec::new();
+        for (name, content) in rest.into_iter().chain(last) {
+            let key = ObjectPath::from(format!("{prefix}/{name}"));
+            if let Err(err) = self.store.put(&key, PutPayload::from(content)).await {
+                for key in &written {
+                    let _ = self.store.delete(key).await;
+                }
+                return Err(StorageError::backend(&key, err));
+            }
+            written.push(key);
+        }
+        Ok(())
+    }
+}
+
+/// Artifact storage for the synchronous `process` command: a [`Storage`] with its own runtime.
 pub struct ArtifactStore {
-    store: LocalFileSystem,
+    storage: Storage,
     runtime: tokio::runtime::Runtime,
 }
 
 impl ArtifactStore {
     /// A store rooted at `dir`, created if missing.
     pub fn local(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating output folder {}", dir.display()))?;
-        let store = LocalFileSystem::new_with_prefix(dir).with_context(|| format!("opening {}", dir.display()))?;
+        let storage = Storage::local(dir).with_context(|| format!("opening output folder {}", dir.display()))?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        Ok(Self { store, runtime })
+        Ok(Self { storage, runtime })
     }
 
-    /// Write every artifact under `prefix/`, `commit_last` last (readers take its presence to mean the
-    /// set is complete). If any write fails, what was written is deleted again.
+    /// Write every artifact under `prefix/`, `commit_last` last; all or nothing.
     pub fn put_all(&self, prefix: &str, artifacts: Artifacts, commit_last: &str) -> Result<()> {
-        let (last, rest): (Vec<_>, Vec<_>) = artifacts.entries.into_iter().partition(|(n, _)| n == commit_last);
-        self.runtime.block_on(async {
-            let mut written = Vec::new();
-            for (name, content) in rest.into_iter().chain(last) {
-                let key = ObjectPath::from(format!("{prefix}/{name}"));
-                if let Err(err) = self.store.put(&key, PutPayload::from(content)).await {
-                    for key in &written {
-                        let _ = self.store.delete(key).await;
-                    }
-                    return Err(err).with_context(|| format!("writing {key}"));
-                }
-                written.push(key);
-            }
-            Ok(())
-        })
+        Ok(self.runtime.block_on(self.storage.put_all(prefix, artifacts, commit_last))?)
     }
 }

@@ -15,6 +15,7 @@ mod playbook;
 mod questions;
 pub mod rubric;
 mod scorecard;
+pub mod speakers;
 mod talk;
 mod text;
 #[cfg(test)]

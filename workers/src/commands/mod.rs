@@ -1,2 +1,4 @@
 pub mod models;
 pub mod process;
+pub mod jobs;
+pub mod worker;

@@ -53,7 +53,7 @@ pub fn run(config: &Config, args: ProcessArgs) -> Result<()> {
     steps.step("transcribing");
     let options = DecodeOptions { threads: config.threads(), ..DecodeOptions::default() };
     let transcribed =
-        pipeline::transcribe::run(&transcriber, &options, &media.audio, media.stereo_call, args.kind, args.rep_channel)?;
+        pipeline::transcribe::run(&transcriber, &options, &media.audio, media.stereo_call, args.kind, args.rep_channel, &playbook)?;
     steps.step("analysing");
     pipeline::analyze::run(&clip_id, args.kind, &media.info, &transcribed, &playbook, &clip_id, &mut artifacts)?;
 

@@ -2,8 +2,8 @@
 //! pass over the mono mix.
 
 use anyhow::Result;
-use callcoach_analyze::{ClipKind, Role, SpeakerLabel};
-use callcoach_media::SpeechAudio;
+use callcoach_analyze::{ClipKind, Playbook, Role, SpeakerLabel, SpokenWord, speakers};
+use callcoach_media::{SPEECH_SAMPLE_RATE, SpeechAudio};
 use callcoach_transcribe::{DecodeOptions, Transcriber, Transcript};
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,7 @@ pub fn run(
     stereo_call: bool,
     kind: ClipKind,
     rep_channel: RepChannel,
+    playbook: &Playbook,
 ) -> Result<TranscribeResult> {
     let label = |id: &str, role| SpeakerLabel { id: id.to_string(), role };
     if stereo_call {
@@ -38,11 +39,29 @@ pub fn run(
         });
     }
     let transcript = transcriber.transcribe(&audio.mono, options)?;
-    // A pitch or recognition clip has one speaker, the rep. A mono call mixes both parties: until
-    // diarization lands, its single voice track is labelled but not given a role.
+    if kind == ClipKind::Call {
+        if let Some(diarized) = diarize(&transcript, &audio.mono, playbook) {
+            return Ok(diarized);
+        }
+    }
+    // A pitch or recognition clip has one speaker, the rep. A mono call in which two voices cannot be
+    // told apart keeps one voice without a role.
     let (id, role) = match kind {
         ClipKind::Call => ("speaker_1", Role::Unknown),
         ClipKind::Pitch | ClipKind::Recognition => ("rep", Role::Rep),
     };
     Ok(TranscribeResult { transcript: transcript.with_speaker(id), speakers: vec![label(id, role)] })
+}
+
+/// Split a mono call's words into two voices and tell the rep from the customer.
+fn diarize(transcript: &Transcript, samples: &[f32], playbook: &Playbook) -> Option<TranscribeResult> {
+    let words: Vec<SpokenWord> = transcript
+        .words()
+        .map(|w| SpokenWord { start_s: w.start_s, end_s: w.end_s, text: w.text.clone(), speaker: String::new(), probability: w.probability })
+        .collect();
+    let voices = speakers::diarize(&words, samples, SPEECH_SAMPLE_RATE)?;
+    let duration_s = samples.len() as f64 / SPEECH_SAMPLE_RATE as f64;
+    let (relabelled, labels) = speakers::assign_roles(&words, &voices, duration_s, playbook);
+    let names: Vec<String> = relabelled.into_iter().map(|w| w.speaker).collect();
+    Some(TranscribeResult { transcript: transcript.clone().relabel_words(&names), speakers: labels })
 }

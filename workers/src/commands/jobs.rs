@@ -1,0 +1,167 @@
+//! `callcoach enqueue FILE...` and `callcoach jobs ...`: put clips on the fleet's queues and look
+//! after the queues (statistics, the dead-letter set, re-driving a dead job).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use callcoach_analyze::ClipKind;
+use clap::{Args, Subcommand};
+
+use crate::config::Config;
+use crate::fleet::jobs::{JobOptions, Stage, StageJob, clip_prefix};
+use crate::fleet::queue::{QueueSettings, Queues};
+use crate::pipeline::RepChannel;
+use crate::storage::Storage;
+
+#[derive(Debug, Args)]
+pub struct EnqueueArgs {
+    /// Clips to upload to the object store and queue for the media stage.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// What the clips are; decides how they are judged.
+    #[arg(long, default_value = "call", value_parser = parse_kind)]
+    pub kind: ClipKind,
+    /// Which channel of a stereo call recording is the rep.
+    #[arg(long, value_enum, default_value_t = RepChannel::Left)]
+    pub rep_channel: RepChannel,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Jobs per state in each stage queue.
+    Stats {
+        /// One JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Dead-lettered jobs with their last error.
+    Failed {
+        /// JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a dead-lettered job back on its queue with fresh attempts.
+    Retry {
+        /// The job id, as `callcoach jobs failed` shows it.
+        id: String,
+    },
+    /// Queue no-op jobs on the `noop` stage (queue tests and benchmarks).
+    Noop {
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        /// Each job fails this many attempts before it succeeds (a poison job: more than the limit).
+        #[arg(long, default_value_t = 0)]
+        fail_attempts: u32,
+        /// Each attempt takes this long.
+        #[arg(long, default_value_t = 0)]
+        sleep_ms: u32,
+    },
+}
+
+fn parse_kind(s: &str) -> Result<ClipKind, String> {
+    s.parse()
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+}
+
+async fn queues(config: &Config) -> Result<Queues> {
+    Ok(Queues::connect(&config.redis_url, QueueSettings::from_config(config)).await?)
+}
+
+pub fn enqueue(config: &Config, args: EnqueueArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let storage = Storage::open(&config.store).context("opening the object store")?;
+        let queues = queues(config).await?;
+        for file in &args.files {
+            let clip_id = super::process::clip_id(file)?;
+            let extension = file.extension().and_then(|e| e.to_str()).unwrap_or("bin").to_lowercase();
+            let source_key = format!("uploads/{clip_id}.{extension}");
+            if !storage.exists(&source_key).await? {
+                storage.upload(&source_key, file).await.with_context(|| format!("uploading {}", file.display()))?;
+            }
+            let job = StageJob {
+                clip_id: clip_id.clone(),
+                run_id: uuid::Uuid::new_v4().simple().to_string(),
+                source_key,
+                kind: args.kind,
+                rep_channel: args.rep_channel,
+                options: JobOptions::default(),
+            };
+            queues.push(Stage::Media, &[job], false).await?;
+            println!("{clip_id}\t{}/scorecard.json", clip_prefix(&clip_id));
+        }
+        Ok(())
+    })
+}
+
+pub fn run(config: &Config, command: JobsCommand) -> Result<()> {
+    runtime()?.block_on(async {
+        let queues = queues(config).await?;
+        match command {
+            JobsCommand::Stats { json } => {
+                let mut all = serde_json::Map::new();
+                if !json {
+                    println!("{:<12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}", "stage", "pending", "retrying", "running", "done", "dead", "workers");
+                }
+                for stage in Stage::ALL {
+                    let s = queues.stats(stage).await?;
+                    if json {
+                        all.insert(stage.name().to_string(), serde_json::to_value(&s)?);
+                    } else {
+                        println!(
+                            "{:<12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}",
+                            stage.name(),
+                            s.pending,
+                            s.scheduled,
+                            s.running,
+                            s.done,
+                            s.dead,
+                            s.workers
+                        );
+                    }
+                }
+                if json {
+                    println!("{}", serde_json::Value::Object(all));
+                }
+            }
+            JobsCommand::Failed { json } => {
+                for dead in queues.dead_jobs(&Stage::ALL).await? {
+                    if json {
+                        println!("{}", serde_json::to_string(&dead)?);
+                    } else {
+                        let clip = dead.job.get("clip_id").and_then(|c| c.as_str()).unwrap_or("?");
+                        println!(
+                            "{}\t{}\tclip {clip}\tattempts {}/{}\t{}",
+                            dead.id, dead.stage, dead.attempts, dead.max_attempts, dead.error
+                        );
+                    }
+                }
+            }
+            JobsCommand::Retry { id } => {
+                let stage = queues.retry_dead(&id).await?;
+                println!("{id}: back on the {stage} queue");
+            }
+            JobsCommand::Noop { count, fail_attempts, sleep_ms } => {
+                if count == 0 {
+                    bail!("--count must be at least 1");
+                }
+                let jobs: Vec<StageJob> = (0..count)
+                    .map(|i| StageJob {
+                        clip_id: format!("noop-{i}"),
+                        run_id: String::new(),
+                        source_key: String::new(),
+                        kind: ClipKind::Call,
+                        rep_channel: RepChannel::Left,
+                        options: JobOptions { playbook_key: None, fail_attempts, sleep_ms },
+                    })
+                    .collect();
+                let started = std::time::Instant::now();
+                queues.push(Stage::Noop, &jobs, false).await?;
+                eprintln!("queued {count} noop jobs in {:.2} s", started.elapsed().as_secs_f64());
+            }
+        }
+        Ok(())
+    })
+}

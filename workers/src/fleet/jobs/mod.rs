@@ -1,0 +1,146 @@
+//! Jobs: what travels through the stage queues.
+//!
+//! Every stage queue carries the same [`StageJob`]; the queue it sits on says which stage runs it.
+//! A job holds only names and options — the data itself is in object storage under
+//! [`clip_prefix`], where each stage finds its predecessor's outputs.
+
+use std::fmt;
+use std::str::FromStr;
+
+use callcoach_analyze::ClipKind;
+use serde::{Deserialize, Serialize};
+
+use crate::pipeline::RepChannel;
+
+/// One clip's work order for one stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageJob {
+    /// The clip id: the first 16 hex digits of the source's sha256, as `process` computes it.
+    pub clip_id: String,
+    /// One id per enqueueing of the clip, kept through its stages: the next stage's queue drops a
+    /// second hand-off of the same run (a stage re-run after a crash), not a new run.
+    #[serde(default)]
+    pub run_id: String,
+    /// Object key of the uploaded source media.
+    pub source_key: String,
+    pub kind: ClipKind,
+    pub rep_channel: RepChannel,
+    #[serde(default)]
+    pub options: JobOptions,
+}
+
+/// Optional settings of a job.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobOptions {
+    /// Object key of a playbook TOML replacing the built-in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub playbook_key: Option<String>,
+    /// Only for the `noop` stage (tests, benchmarks): fail this many attempts, then succeed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub fail_attempts: u32,
+    /// Only for the `noop` stage: hold each attempt this long (graceful-shutdown tests).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sleep_ms: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// The stages, each with its own queue. `Noop` does nothing: it measures the queue itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Media,
+    Transcribe,
+    Analyze,
+    Noop,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [Stage::Media, Stage::Transcribe, Stage::Analyze, Stage::Noop];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Media => "media",
+            Stage::Transcribe => "transcribe",
+            Stage::Analyze => "analyze",
+            Stage::Noop => "noop",
+        }
+    }
+
+    /// The stage a finished job of this stage is handed to.
+    pub fn next(self) -> Option<Stage> {
+        match self {
+            Stage::Media => Some(Stage::Transcribe),
+            Stage::Transcribe => Some(Stage::Analyze),
+            Stage::Analyze | Stage::Noop => None,
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Stage {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Stage::ALL
+            .into_iter()
+            .find(|stage| stage.name() == s)
+            .ok_or_else(|| format!("unknown stage {s:?}; expected media, transcribe, analyze or noop"))
+    }
+}
+
+impl StageJob {
+    /// The key that deduplicates hand-offs of this run to a stage queue.
+    pub fn dedupe_key(&self) -> String {
+        format!("{}:{}", self.clip_id, self.run_id)
+    }
+}
+
+/// Where a clip's artifacts live: `clips/<clip-id>` (the output contract).
+pub fn clip_prefix(clip_id: &str) -> String {
+    format!("clips/{clip_id}")
+}
+
+/// The marker a stage writes last, with `PutMode::Create`, once all its outputs for the clip are
+/// stored. Its presence means "done": a re-delivered job finds it and skips the work.
+pub fn stage_marker(clip_id: &str, stage: Stage) -> String {
+    format!("{}/stages/{}.done", clip_prefix(clip_id), stage.name())
+}
+
+/// Intermediate output of the transcription stage (transcript and speaker roles).
+pub fn transcribed_key(clip_id: &str) -> String {
+    format!("{}/stages/transcribe.json", clip_prefix(clip_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_names_round_trip_and_chain() {
+        for stage in Stage::ALL {
+            assert_eq!(stage.name().parse::<Stage>().unwrap(), stage);
+        }
+        assert_eq!(Stage::Media.next(), Some(Stage::Transcribe));
+        assert_eq!(Stage::Transcribe.next(), Some(Stage::Analyze));
+        assert_eq!(Stage::Analyze.next(), None);
+        assert!("video".parse::<Stage>().is_err());
+    }
+
+    #[test]
+    fn job_json_is_stable_and_options_default() {
+        let json = r#"{"clip_id":"ab","run_id":"r1","source_key":"uploads/ab.mp4","kind":"pitch","rep_channel":"right"}"#;
+        let job: StageJob = serde_json::from_str(json).unwrap();
+        assert_eq!(job.kind, ClipKind::Pitch);
+        assert_eq!(job.rep_channel, RepChannel::Right);
+        assert_eq!(job.options, JobOptions::default());
+        assert_eq!(serde_json::to_string(&job).unwrap(), format!(r#"{},"options":{{}}}}"#, &json[..json.len() - 1]));
+    }
+}

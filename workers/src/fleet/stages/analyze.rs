@@ -1,0 +1,40 @@
+//! Analysis stage: `media.json` and the transcript in; the scorecard and every text artifact out,
+//! `scorecard.json` written last.
+
+use anyhow::Context;
+use callcoach_media::MediaInfo;
+
+use super::{StageContext, StageError, StageResultExt, blocking};
+use crate::fleet::jobs::{StageJob, clip_prefix, transcribed_key};
+use crate::pipeline;
+use crate::pipeline::transcribe::TranscribeResult;
+use crate::storage::Artifacts;
+
+/// Artifacts the media stage may have stored that the scorecard links to.
+const MEDIA_ARTIFACTS: [&str; 3] = ["media.json", "audio.wav", "poster.jpg"];
+
+pub async fn run(job: &StageJob, ctx: &StageContext) -> Result<(), StageError> {
+    let prefix = clip_prefix(&job.clip_id);
+    let info: MediaInfo =
+        serde_json::from_slice(&ctx.storage.get(&format!("{prefix}/media.json")).await?).context("media.json").abort()?;
+    let transcribed: TranscribeResult = serde_json::from_slice(&ctx.storage.get(&transcribed_key(&job.clip_id)).await?)
+        .context("stages/transcribe.json")
+        .abort()?;
+    let playbook = super::playbook(job, ctx).await?;
+
+    let mut artifacts = Artifacts::default();
+    for name in MEDIA_ARTIFACTS {
+        if ctx.storage.exists(&format!("{prefix}/{name}")).await? {
+            artifacts.add_existing(name);
+        }
+    }
+    let (clip_id, kind, key_prefix) = (job.clip_id.clone(), job.kind, prefix.clone());
+    let artifacts = blocking(move || {
+        pipeline::analyze::run(&clip_id, kind, &info, &transcribed, &playbook, &key_prefix, &mut artifacts)?;
+        Ok(artifacts)
+    })
+    .await
+    .abort()?;
+    ctx.storage.put_all(&prefix, artifacts, "scorecard.json").await?;
+    Ok(())
+}
