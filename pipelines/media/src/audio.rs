@@ -46,33 +46,22 @@ impl SpeechAudio {
 pub fn extract_speech_audio(path: &Path, info: &MediaInfo) -> Result<SpeechAudio, MediaError> {
     crate::init()?;
     let Some(audio) = &info.audio else { return Err(MediaError::NoAudio(path.to_path_buf())) };
-    let channels: u32 = if audio.channels == 2 { 2 } else { 1 };
+    let what = "building the audio pipeline";
 
     let pipeline = gst::Pipeline::new();
     let guard = PipelineGuard(pipeline.clone());
     let src = gst::ElementFactory::make("filesrc")
         .property("location", path.to_string_lossy().as_ref())
         .build()
-        .map_err(|e| MediaError::pipeline("building the audio pipeline", e))?;
+        .map_err(|e| MediaError::pipeline(what, e))?;
     let decodebin = make("decodebin")?;
-    let convert = make("audioconvert")?;
-    let resample = make("audioresample")?;
-    let caps = gst::Caps::builder("audio/x-raw")
-        .field("format", "F32LE")
-        .field("layout", "interleaved")
-        .field("rate", SPEECH_SAMPLE_RATE as i32)
-        .field("channels", channels as i32)
-        .build();
-    let sink = gst_app::AppSink::builder().caps(&caps).sync(false).build();
-    pipeline
-        .add_many([&src, &decodebin, &convert, &resample, sink.upcast_ref()])
-        .map_err(|e| MediaError::pipeline("building the audio pipeline", e))?;
-    src.link(&decodebin).map_err(|e| MediaError::pipeline("building the audio pipeline", e))?;
-    gst::Element::link_many([&convert, &resample, sink.upcast_ref()])
-        .map_err(|e| MediaError::pipeline("building the audio pipeline", e))?;
+    let speech = SpeechSink::new(audio.channels, info.duration_s)?;
+    pipeline.add_many([&src, &decodebin]).map_err(|e| MediaError::pipeline(what, e))?;
+    src.link(&decodebin).map_err(|e| MediaError::pipeline(what, e))?;
+    speech.add_to(&pipeline)?;
 
     refuse_video_decoders(&decodebin);
-    let audio_in = convert.static_pad("sink").expect("audioconvert has a sink pad");
+    let audio_in = speech.input();
     let weak_pipeline = pipeline.downgrade();
     decodebin.connect_pad_added(move |_, pad| {
         let is_raw_audio = pad
@@ -83,52 +72,104 @@ pub fn extract_speech_audio(path: &Path, info: &MediaInfo) -> Result<SpeechAudio
             let _ = pad.link(&audio_in);
         } else if let Some(pipeline) = weak_pipeline.upgrade() {
             // Everything else (a second audio track, undecoded video) drains into a fakesink.
-            if let Ok(fakesink) = gst::ElementFactory::make("fakesink").property("sync", false).build() {
-                let _ = pipeline.add(&fakesink);
-                let _ = fakesink.sync_state_with_parent();
-                if let Some(sinkpad) = fakesink.static_pad("sink") {
-                    let _ = pad.link(&sinkpad);
-                }
-            }
+            drain(&pipeline, pad);
         }
     });
 
-    let samples = Arc::new(Mutex::new(Vec::<f32>::with_capacity(
-        (info.duration_s.max(1.0) * (SPEECH_SAMPLE_RATE * channels) as f64) as usize + 16_000,
-    )));
-    let collected = samples.clone();
-    sink.set_callbacks(
-        gst_app::AppSinkCallbacks::builder()
-            .new_sample(move |sink| {
-                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
-                let map = buffer.map_readable().map_err(|_| gst::FlowError::Error)?;
-                let mut out = collected.lock().expect("sample buffer lock");
-                out.extend(map.as_slice().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
-                Ok(gst::FlowSuccess::Ok)
-            })
-            .build(),
-    );
-
     run_to_eos(&guard, "decoding audio", watchdog_for(info.duration_s))?;
     drop(guard);
+    speech.finish(path, info)
+}
 
-    let interleaved = std::mem::take(&mut *samples.lock().expect("sample buffer lock"));
-    let audio = if channels == 2 {
-        let left: Vec<f32> = interleaved.iter().step_by(2).copied().collect();
-        let right: Vec<f32> = interleaved.iter().skip(1).step_by(2).copied().collect();
-        let mono = left.iter().zip(&right).map(|(l, r)| 0.5 * (l + r)).collect();
-        SpeechAudio { mono, channels: vec![left, right] }
-    } else {
-        SpeechAudio { mono: interleaved, channels: Vec::new() }
-    };
-
-    // A truncated file can reach end-of-stream cleanly: compare with what the container declared.
-    let decoded_s = audio.duration_s();
-    if info.duration_s > 0.0 && decoded_s + (0.05 * info.duration_s).max(1.0) < info.duration_s {
-        return Err(MediaError::Truncated { path: path.to_path_buf(), decoded_s, expected_s: info.duration_s });
+/// Link `pad` to a new fakesink, so that a stream nobody wants never blocks the pipeline.
+pub(crate) fn drain(pipeline: &gst::Pipeline, pad: &gst::Pad) {
+    if let Ok(fakesink) = gst::ElementFactory::make("fakesink").property("sync", false).build() {
+        let _ = pipeline.add(&fakesink);
+        let _ = fakesink.sync_state_with_parent();
+        if let Some(sinkpad) = fakesink.static_pad("sink") {
+            let _ = pad.link(&sinkpad);
+        }
     }
-    Ok(audio)
+}
+
+/// The speech branch of a pipeline: `audioconvert ! audioresample ! appsink` at 16 kHz f32, keeping
+/// every sample (the one thing the stage keeps in memory for the whole clip: 64 kB per second).
+pub(crate) struct SpeechSink {
+    convert: gst::Element,
+    resample: gst::Element,
+    sink: gst_app::AppSink,
+    channels: u32,
+    samples: Arc<Mutex<Vec<f32>>>,
+}
+
+impl SpeechSink {
+    /// A sink for an input with `input_channels` channels: two channels stay apart, anything else is mixed
+    /// to mono.
+    pub(crate) fn new(input_channels: u32, duration_s: f64) -> Result<Self, MediaError> {
+        let channels: u32 = if input_channels == 2 { 2 } else { 1 };
+        let caps = gst::Caps::builder("audio/x-raw")
+            .field("format", "F32LE")
+            .field("layout", "interleaved")
+            .field("rate", SPEECH_SAMPLE_RATE as i32)
+            .field("channels", channels as i32)
+            .build();
+        let sink = gst_app::AppSink::builder().caps(&caps).sync(false).build();
+        let samples = Arc::new(Mutex::new(Vec::<f32>::with_capacity(
+            (duration_s.clamp(1.0, 4.0 * 3600.0) * (SPEECH_SAMPLE_RATE * channels) as f64) as usize + 16_000,
+        )));
+        let collected = samples.clone();
+        sink.set_callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |sink| {
+                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                    let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
+                    let map = buffer.map_readable().map_err(|_| gst::FlowError::Error)?;
+                    let mut out = collected.lock().map_err(|_| gst::FlowError::Error)?;
+                    out.extend(map.as_slice().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+                    Ok(gst::FlowSuccess::Ok)
+                })
+                .build(),
+        );
+        Ok(Self { convert: make("audioconvert")?, resample: make("audioresample")?, sink, channels, samples })
+    }
+
+    /// Add the branch to `pipeline` (in the state of the pipeline) and link it; raw audio goes to `input()`.
+    pub(crate) fn add_to(&self, pipeline: &gst::Pipeline) -> Result<(), MediaError> {
+        let what = "building the speech branch";
+        let elements = [&self.convert, &self.resample, self.sink.upcast_ref()];
+        pipeline.add_many(elements).map_err(|e| MediaError::pipeline(what, e))?;
+        gst::Element::link_many(elements).map_err(|e| MediaError::pipeline(what, e))?;
+        for element in elements.iter().rev() {
+            element.sync_state_with_parent().map_err(|e| MediaError::pipeline(what, e))?;
+        }
+        Ok(())
+    }
+
+    /// Where raw audio goes in.
+    pub(crate) fn input(&self) -> gst::Pad {
+        self.convert.static_pad("sink").expect("audioconvert has a sink pad")
+    }
+
+    /// The decoded audio, once the pipeline has ended; refuses input that decoded to clearly less than the
+    /// probed duration (a truncated file can reach end-of-stream cleanly).
+    pub(crate) fn finish(self, path: &Path, info: &MediaInfo) -> Result<SpeechAudio, MediaError> {
+        let interleaved = std::mem::take(
+            &mut *self.samples.lock().map_err(|_| MediaError::pipeline("decoding audio", "sample buffer poisoned"))?,
+        );
+        let audio = if self.channels == 2 {
+            let left: Vec<f32> = interleaved.iter().step_by(2).copied().collect();
+            let right: Vec<f32> = interleaved.iter().skip(1).step_by(2).copied().collect();
+            let mono = left.iter().zip(&right).map(|(l, r)| 0.5 * (l + r)).collect();
+            SpeechAudio { mono, channels: vec![left, right] }
+        } else {
+            SpeechAudio { mono: interleaved, channels: Vec::new() }
+        };
+        let decoded_s = audio.duration_s();
+        if info.duration_s > 0.0 && decoded_s + (0.05 * info.duration_s).max(1.0) < info.duration_s {
+            return Err(MediaError::Truncated { path: path.to_path_buf(), decoded_s, expected_s: info.duration_s });
+        }
+        Ok(audio)
+    }
 }
 
 /// Make `decodebin` skip every video decoder so that only audio is decoded.

@@ -19,6 +19,8 @@ pub enum MediaError {
     TooLong { duration_s: f64, limit_s: f64 },
     #[error("media pipeline timed out after {seconds} s while {what}")]
     Timeout { what: &'static str, seconds: u64 },
+    #[error("could not write {path}: {message}")]
+    Output { path: PathBuf, message: String },
     #[error("media pipeline failed while {what}: {message}")]
     Pipeline { what: &'static str, message: String },
 }

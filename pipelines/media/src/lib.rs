@@ -6,18 +6,35 @@
 //!   mix for transcription and, for stereo calls, each channel on its own.
 //! - [`poster_jpeg`] grabs a representative frame, upright, as a JPEG.
 //!
+//! - [`run_media_stage`] is the whole stage in one decode: web video (`video.mp4`, or `audio.m4a` for
+//!   audio-only clips), poster, storyboard, animated preview and the speech audio.
+//!
 //! Every pipeline runs under a watchdog and is set back to `Null` when dropped.
 
+mod artifacts;
 mod audio;
 mod error;
+mod frame;
+mod isobmff;
+mod options;
+mod pick;
 mod pipeline;
 mod poster;
 mod probe;
+mod stage;
+mod still_encoder;
+mod stills;
+mod storyboard;
+mod web;
+mod webp;
 
 pub use audio::{SPEECH_SAMPLE_RATE, SpeechAudio, extract_speech_audio};
 pub use error::MediaError;
+pub use options::MediaOptions;
 pub use poster::poster_jpeg;
 pub use probe::{AudioStream, MediaInfo, VideoStream, probe};
+pub use stage::{MediaOutputs, run_media_stage};
+pub use storyboard::Storyboard;
 
 /// Limits applied to every input.
 #[derive(Debug, Clone)]

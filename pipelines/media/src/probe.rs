@@ -61,6 +61,9 @@ pub fn probe(path: &Path, limits: &MediaLimits) -> Result<MediaInfo, MediaError>
     let discoverer = pbutils::Discoverer::new(gst::ClockTime::from_seconds(30))
         .map_err(|e| MediaError::pipeline("probing", e))?;
     let not_media = |reason: String| MediaError::NotMedia { path: path.to_path_buf(), reason };
+    if crate::isobmff::lacks_index(path) == Some(true) {
+        return Err(not_media("an MP4 without its index (no moov box): the file is truncated or was never finished".into()));
+    }
     let info = discoverer.discover_uri(&uri).map_err(|e| not_media(e.to_string()))?;
     match info.result() {
         pbutils::DiscovererResult::Ok => {}

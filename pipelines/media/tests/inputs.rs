@@ -152,3 +152,20 @@ fn silence_decodes_to_silence() {
     assert!((audio.duration_s() - 30.0).abs() < 0.1);
     assert!(audio.mono.iter().all(|s| s.abs() < 1e-4));
 }
+
+#[test]
+fn telephone_44k1_48k_and_surround_audio_decode_to_16khz_speech() {
+    for (name, rate, channels) in
+        [("phone_8khz.wav", 8_000, 1), ("speech_44k1.wav", 44_100, 2), ("speech_48k.wav", 48_000, 2), ("surround_5_1.m4a", 48_000, 6)]
+    {
+        let info = probed(name);
+        let stream = info.audio.as_ref().expect("audio stream");
+        assert_eq!((stream.sample_rate, stream.channels), (rate, channels), "{name}");
+        let audio = extract_speech_audio(&fixture(name), &info).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!((audio.duration_s() - info.duration_s).abs() < 0.2, "{name}: {} s", audio.duration_s());
+        let peak = audio.mono.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+        assert!(peak > 0.05, "{name}: speech is audible after the mix-down (peak {peak})");
+        // Identical left and right are one voice, not a two-party call.
+        assert!(!audio.has_distinct_channels(), "{name}");
+    }
+}
