@@ -1,7 +1,8 @@
 //! Who spoke when in a mono recording of two people, with no downloaded model.
 //!
-//! Words are grouped into runs (split at pauses); each run gets a voice description (median pitch and
-//! mean MFCCs, see [`features`]); a duration-weighted 2-means splits the runs into two voices. The rep
+//! The audio is cut into voiced segments (split at short silences); each gets a voice description
+//! (median pitch and mean MFCCs, see [`features`]); a duration-weighted 2-means splits them into two
+//! voices, and each word takes its segment's voice. The rep
 //! is then the voice that opens the call and asks more questions ([`assign_roles`]).
 
 mod features;
@@ -10,8 +11,8 @@ use features::{Extractor, MFCCS, VoiceFeatures};
 
 use crate::{AnalysisInput, ClipFacts, ClipKind, Playbook, Role, SpeakerLabel, SpokenWord};
 
-/// A pause at least this long may be a change of speaker.
-const RUN_GAP_S: f64 = 0.25;
+/// A silence at least this long may be a change of speaker.
+const SEGMENT_GAP_S: f64 = 0.3;
 /// The quieter voice must hold at least this share of speech, or the clip is one voice.
 const MIN_MINOR_SHARE: f64 = 0.08;
 /// The two voices' centres must lie at least this far apart, in within-voice spreads.
@@ -21,24 +22,22 @@ const PITCH_WEIGHT: f64 = 3.5;
 
 /// For each word (in input order), which of two voices spoke it (0 or 1; 0 opens the clip).
 /// `None` when the audio does not show two distinct voices.
+///
+/// The stretches clustered are voiced segments of the audio itself (split at short silences), not word
+/// runs: the recogniser stretches word times over the pause at a change of speaker.
 pub fn diarize(words: &[SpokenWord], samples: &[f32], sample_rate: u32) -> Option<Vec<usize>> {
-    let mut order: Vec<usize> = (0..words.len()).collect();
-    order.sort_by(|a, b| words[*a].start_s.total_cmp(&words[*b].start_s));
-    let mut runs: Vec<Vec<usize>> = Vec::new();
-    for index in order {
-        match runs.last_mut() {
-            Some(run) if words[index].start_s - words[*run.last().expect("runs are never empty")].end_s < RUN_GAP_S => {
-                run.push(index)
-            }
-            _ => runs.push(vec![index]),
-        }
+    if words.is_empty() {
+        return None;
     }
+    let overlaps = |(a, b): (f64, f64), w: &SpokenWord| (b.min(w.end_s) - a.max(w.start_s)).max(0.0);
+    let segments: Vec<(f64, f64)> = voiced_segments(samples, sample_rate)
+        .into_iter()
+        .filter(|seg| words.iter().any(|w| overlaps(*seg, w) > 0.0))
+        .collect();
     let extractor = Extractor::new(sample_rate);
-    let span = |run: &Vec<usize>| (words[run[0]].start_s, words[*run.last().expect("non-empty")].end_s);
-    let described: Vec<Option<(Vec<f64>, f64)>> = runs
+    let described: Vec<Option<(Vec<f64>, f64)>> = segments
         .iter()
-        .map(|run| {
-            let (start, end) = span(run);
+        .map(|(start, end)| {
             let (a, b) = ((start * sample_rate as f64) as usize, ((end * sample_rate as f64) as usize).min(samples.len()));
             let features = extractor.features(samples.get(a..b)?)?;
             Some((vector(&features), end - start))
@@ -48,28 +47,57 @@ pub fn diarize(words: &[SpokenWord], samples: &[f32], sample_rate: u32) -> Optio
     if points.len() < 2 {
         return None;
     }
-    let standardized = standardize(&points);
-    let labels = two_means(&standardized)?;
-
-    // Runs without a voiced frame take the label of the run before them (or after, at the start).
-    let mut run_labels: Vec<Option<usize>> = Vec::with_capacity(runs.len());
+    let labels = two_means(&standardize(&points))?;
     let mut next = labels.into_iter();
-    for d in &described {
-        run_labels.push(d.as_ref().map(|_| next.next().expect("one label per described run")));
-    }
-    let first_known = run_labels.iter().flatten().next().copied()?;
-    let mut last = first_known;
-    let mut per_word = vec![0usize; words.len()];
-    for (run, label) in runs.iter().zip(&run_labels) {
-        let label = label.unwrap_or(last);
-        last = label;
-        for index in run {
-            per_word[*index] = label;
+    let segment_labels: Vec<Option<usize>> =
+        described.iter().map(|d| d.as_ref().map(|_| next.next().expect("one label per described segment"))).collect();
+
+    // Each word takes the label of the described segment it overlaps most, else the nearest one.
+    let labelled: Vec<((f64, f64), usize)> =
+        segments.iter().zip(&segment_labels).filter_map(|(seg, l)| l.map(|l| (*seg, l))).collect();
+    let per_word: Vec<usize> = words
+        .iter()
+        .map(|w| {
+            let mid = 0.5 * (w.start_s + w.end_s);
+            labelled
+                .iter()
+                .max_by(|a, b| {
+                    let key = |(seg, _): &((f64, f64), usize)| (overlaps(*seg, w), -(0.5 * (seg.0 + seg.1) - mid).abs());
+                    key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal)
+                })
+                .map(|(_, l)| *l)
+                .unwrap_or(0)
+        })
+        .collect();
+    // Voice 0 is whoever opens the clip.
+    let first = (0..words.len()).min_by(|a, b| words[*a].start_s.total_cmp(&words[*b].start_s))?;
+    let opener = per_word[first];
+    Some(per_word.into_iter().map(|l| if l == opener { 0 } else { 1 }).collect())
+}
+
+/// Voiced stretches of the audio: 10 ms frames above a level relative to the loud frames, joined
+/// across gaps shorter than [`SEGMENT_GAP_S`].
+fn voiced_segments(samples: &[f32], sample_rate: u32) -> Vec<(f64, f64)> {
+    let frame = (sample_rate as usize / 100).max(1);
+    let rms: Vec<f32> =
+        samples.chunks(frame).map(|c| (c.iter().map(|s| s * s).sum::<f32>() / c.len() as f32).sqrt()).collect();
+    let mut sorted = rms.clone();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let loud = sorted.get(sorted.len() * 95 / 100).copied().unwrap_or(0.0);
+    let threshold = (loud * 0.05).max(0.002);
+    let mut segments: Vec<(f64, f64)> = Vec::new();
+    for (i, level) in rms.iter().enumerate() {
+        if *level < threshold {
+            continue;
+        }
+        let (start, end) = (i as f64 * 0.01, (i + 1) as f64 * 0.01);
+        match segments.last_mut() {
+            Some(last) if start - last.1 < SEGMENT_GAP_S => last.1 = end,
+            _ => segments.push((start, end)),
         }
     }
-    // Voice 0 is whoever opens the clip.
-    let opener = per_word[runs[0][0]];
-    Some(per_word.into_iter().map(|l| if l == opener { 0 } else { 1 }).collect())
+    segments.retain(|(a, b)| b - a >= 0.1);
+    segments
 }
 
 fn vector(f: &VoiceFeatures) -> Vec<f64> {
