@@ -15,6 +15,7 @@ packages=(
   cmake clang libclang-dev
   espeak-ng sox redis-server
   python3 python3-pip
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -45,17 +45,31 @@ impl StorageError {
     }
 }
 
-/// A clip's finished artifacts, in memory, ready to be stored.
+/// An artifact's content: small ones in memory, large ones (video) in a file of the stage's work dir.
+pub enum Content {
+    Bytes(Bytes),
+    File(std::path::PathBuf),
+}
+
+/// Files larger than this are uploaded in parts of this size.
+const UPLOAD_PART_BYTES: usize = 8 * 1024 * 1024;
+
+/// A clip's finished artifacts, ready to be stored.
 #[derive(Default)]
 pub struct Artifacts {
-    entries: Vec<(String, Bytes)>,
+    entries: Vec<(String, Content)>,
     /// Artifacts an earlier stage already stored: listed (the scorecard links them), not rewritten.
     existing: Vec<String>,
 }
 
 impl Artifacts {
     pub fn add(&mut self, name: &str, content: impl Into<Bytes>) {
-        self.entries.push((name.to_string(), content.into()));
+        self.entries.push((name.to_string(), Content::Bytes(content.into())));
+    }
+
+    /// An artifact written to a file (it must exist until the artifacts are stored).
+    pub fn add_file(&mut self, name: &str, path: &Path) {
+        self.entries.push((name.to_string(), Content::File(path.to_path_buf())));
     }
 
     /// Name an artifact that is already in the store under the same prefix.
@@ -156,13 +170,22 @@ impl Storage {
         }
     }
 
-    /// Upload a local file.
+    /// Upload a local file, streamed: object_store's buffered writer switches to a multipart upload
+    /// once the file outgrows one part, so a long video is never held in memory.
     pub async fn upload(&self, key: &str, from: &Path) -> Result<(), StorageError> {
-        // Multipart upload for large videos lands with S3 support; one put is right for files.
-        let content = tokio::fs::read(from)
-            .await
-            .map_err(|source| StorageError::Io { path: from.display().to_string(), source })?;
-        self.put(key, content).await
+        self.upload_to(&ObjectPath::from(key), from).await
+    }
+
+    async fn upload_to(&self, key: &ObjectPath, from: &Path) -> Result<(), StorageError> {
+        use tokio::io::AsyncWriteExt;
+        let io = |source| StorageError::Io { path: from.display().to_string(), source };
+        let mut file = tokio::fs::File::open(from).await.map_err(io)?;
+        let mut writer = object_store::buffered::BufWriter::with_capacity(self.store.clone(), key.clone(), UPLOAD_PART_BYTES);
+        if let Err(source) = tokio::io::copy(&mut file, &mut writer).await {
+            let _ = writer.abort().await;
+            return Err(io(source));
+        }
+        writer.shutdown().await.map_err(|source| StorageError::Io { path: key.to_string(), source })
     }
 
     /// Write every artifact under `prefix/`, `commit_last` last (readers take its presence to mean the
@@ -172,11 +195,18 @@ impl Storage {
         let mut written = Vec::new();
         for (name, content) in rest.into_iter().chain(last) {
             let key = ObjectPath::from(format!("{prefix}/{name}"));
-            if let Err(err) = self.store.put(&key, PutPayload::from(content)).await {
+            let result = match content {
+                Content::Bytes(bytes) => {
+                    self.store.put(&key, PutPayload::from(bytes)).await.map(|_| ()).map_err(|e| StorageError::backend(&key, e))
+                }
+                Content::File(path) => self.upload_to(&key, &path).await,
+            };
+            if let Err(err) = result {
+                let _ = self.store.delete(&key).await;
                 for key in &written {
                     let _ = self.store.delete(key).await;
                 }
-                return Err(StorageError::backend(&key, err));
+                return Err(err);
             }
             written.push(key);
         }

@@ -64,8 +64,16 @@ fn video_clip_gets_poster_and_every_artifact_the_scorecard_lists() {
         let path = out.path().join(key.as_str().unwrap());
         assert!(path.is_file(), "artifact {name} listed at {} exists", path.display());
     }
+    for name in ["video.mp4", "poster.jpg", "preview.webp", "storyboard.jpg", "thumbnails.vtt", "audio.wav", "captions.vtt"] {
+        assert!(scorecard["artifacts"].get(name).is_some(), "{name} is listed for a video clip");
+    }
+    let video = std::fs::read(clip_dir.join("video.mp4")).unwrap();
+    let moov = video.windows(4).position(|w| w == b"moov").expect("moov box");
+    let mdat = video.windows(4).position(|w| w == b"mdat").expect("mdat box");
+    assert!(moov < mdat, "video.mp4 is faststart");
     let html = std::fs::read_to_string(clip_dir.join("scorecard.html")).unwrap();
-    assert!(html.contains("poster.jpg") && !html.contains("http://") && !html.contains("https://"), "self-contained");
+    assert!(html.contains(r#"src="video.mp4""#) && html.contains(r#"poster="poster.jpg""#), "the page plays the video");
+    assert!(!html.contains("http://") && !html.contains("https://"), "self-contained");
 }
 
 #[test]

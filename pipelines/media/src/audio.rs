@@ -8,7 +8,7 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 
-use crate::pipeline::{PipelineGuard, make, run_to_eos, watchdog_for};
+use crate::pipeline::{PipelineGuard, drain, make, run_to_eos, watchdog_for};
 use crate::{MediaError, MediaInfo};
 
 /// Sample rate of all speech audio handed to transcription.
@@ -79,17 +79,6 @@ pub fn extract_speech_audio(path: &Path, info: &MediaInfo) -> Result<SpeechAudio
     run_to_eos(&guard, "decoding audio", watchdog_for(info.duration_s))?;
     drop(guard);
     speech.finish(path, info)
-}
-
-/// Link `pad` to a new fakesink, so that a stream nobody wants never blocks the pipeline.
-pub(crate) fn drain(pipeline: &gst::Pipeline, pad: &gst::Pad) {
-    if let Ok(fakesink) = gst::ElementFactory::make("fakesink").property("sync", false).build() {
-        let _ = pipeline.add(&fakesink);
-        let _ = fakesink.sync_state_with_parent();
-        if let Some(sinkpad) = fakesink.static_pad("sink") {
-            let _ = pad.link(&sinkpad);
-        }
-    }
 }
 
 /// The speech branch of a pipeline: `audioconvert ! audioresample ! appsink` at 16 kHz f32, keeping

@@ -27,10 +27,10 @@ impl PosterPicker {
         self.next_at = pts + POSTER_CANDIDATE_S - 1e-3;
         let Some(stats) = luma_stats(sample) else { return };
         let score = poster_score(&stats);
-        if self.best.as_ref().is_none_or(|(best, _)| score > *best) {
-            if let Some(frame) = Frame::copy_of(sample) {
-                self.best = Some((score, frame));
-            }
+        if self.best.as_ref().is_none_or(|(best, _)| score > *best)
+            && let Some(frame) = Frame::copy_of(sample)
+        {
+            self.best = Some((score, frame));
         }
     }
 

@@ -80,3 +80,14 @@ pub(crate) fn make(factory: &str) -> Result<gst::Element, MediaError> {
         .build()
         .map_err(|_| MediaError::pipeline("building the pipeline", format!("GStreamer element `{factory}` is missing; run scripts/setup.sh")))
 }
+
+/// Link `pad` to a new fakesink, so that a stream nobody wants never blocks the pipeline.
+pub(crate) fn drain(pipeline: &gst::Pipeline, pad: &gst::Pad) {
+    if let Ok(fakesink) = gst::ElementFactory::make("fakesink").property("sync", false).build() {
+        let _ = pipeline.add(&fakesink);
+        let _ = fakesink.sync_state_with_parent();
+        if let Some(sinkpad) = fakesink.static_pad("sink") {
+            let _ = pad.link(&sinkpad);
+        }
+    }
+}

@@ -6,7 +6,7 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 
-use crate::pipeline::{PipelineGuard, make, preroll};
+use crate::pipeline::{PipelineGuard, drain, make, preroll};
 use crate::{MediaError, MediaInfo};
 
 /// Grab the frame at `min(2 s, duration / 2)`, rotated upright, encoded as JPEG.
@@ -46,13 +46,7 @@ pub fn poster_jpeg(path: &Path, info: &MediaInfo) -> Result<Option<Vec<u8>>, Med
         if is_raw_video && !video_in.is_linked() {
             let _ = pad.link(&video_in);
         } else if let Some(pipeline) = weak_pipeline.upgrade() {
-            if let Ok(fakesink) = gst::ElementFactory::make("fakesink").build() {
-                let _ = pipeline.add(&fakesink);
-                let _ = fakesink.sync_state_with_parent();
-                if let Some(sinkpad) = fakesink.static_pad("sink") {
-                    let _ = pad.link(&sinkpad);
-                }
-            }
+            drain(&pipeline, pad);
         }
     });
 

@@ -1,7 +1,7 @@
 //! The media stage: one pipeline, one decode, every output.
 //!
 //! ```text
-//! filesrc ! parsebin ─┬─ video ─┬─(H.264 ≤720p, upright: copy)───────────────── h264parse ─┐
+//! filesrc ! parsebin ─┬─ video ─┬─(H.264 within 1280x720, upright: copy)─────── h264parse ─┐
 //!                     │         └─ decodebin ! videoscale ! videoflip ! I420 ─ tee ─┬─ x264enc (if not copied) ─┤
 //!                     │                                                             └─ stills (poster, storyboard, preview)
 //!                     └─ audio ─┬─(AAC mono/stereo: copy)──────────────── aacparse ─┤
@@ -19,9 +19,9 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 
 use crate::artifacts::Artifacts;
-use crate::audio::{SpeechSink, drain};
+use crate::audio::SpeechSink;
 use crate::options::{MediaOptions, fit_within};
-use crate::pipeline::{PipelineGuard, make, run_to_eos, watchdog_for};
+use crate::pipeline::{PipelineGuard, drain, make, run_to_eos, watchdog_for};
 use crate::stills::Stills;
 use crate::storyboard::Storyboard;
 use crate::web::{aac_encoder, audio_is_web_ready, h264_encoder, mux_queue, video_is_web_ready};

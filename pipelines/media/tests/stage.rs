@@ -298,7 +298,8 @@ fn a_corrupt_stretch_mid_stream_still_gives_every_artifact() {
 
 #[test]
 fn unusable_inputs_get_one_typed_error_and_leave_nothing_behind() {
-    let cases: [(&str, fn(&MediaError) -> bool); 2] = [
+    type Expected = fn(&MediaError) -> bool;
+    let cases: [(&str, Expected); 2] = [
         ("bad/no_audio.mp4", |e| matches!(e, MediaError::NoAudio(_))),
         ("bad/truncated_faststart.mp4", |e| matches!(e, MediaError::Truncated { .. })),
     ];

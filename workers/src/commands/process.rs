@@ -48,8 +48,9 @@ pub fn run(config: &Config, args: ProcessArgs) -> Result<()> {
     let clip_id = clip_id(&args.input)?;
 
     let mut artifacts = Artifacts::default();
-    steps.step("decoding audio and stills");
-    let media = pipeline::media::run(&args.input, info, &mut artifacts)?;
+    steps.step("decoding: web video, stills, preview and speech audio");
+    let work_dir = tempfile::tempdir().context("creating a work folder")?;
+    let media = pipeline::media::run(&args.input, info, work_dir.path(), &mut artifacts)?;
     steps.step("transcribing");
     let options = DecodeOptions { threads: config.threads(), ..DecodeOptions::default() };
     let transcribed =

@@ -2,11 +2,24 @@
 
 use std::path::Path;
 
-use anyhow::{Result, bail};
-use callcoach_media::{MediaError, MediaInfo, SPEECH_SAMPLE_RATE, SpeechAudio};
+use anyhow::{Context, Result, bail};
+use callcoach_media::{MediaError, MediaInfo, MediaOptions, SPEECH_SAMPLE_RATE, SpeechAudio};
 
 use crate::config::Config;
 use crate::storage::Artifacts;
+
+/// Every artifact the media stage may store, by name (which ones depends on the input).
+pub const ARTIFACT_NAMES: &[&str] = &[
+    "media.json",
+    "audio.wav",
+    "video.mp4",
+    "audio.m4a",
+    "poster.jpg",
+    "storyboard.jpg",
+    "thumbnails.vtt",
+    "preview.webp",
+    "preview.gif",
+];
 
 pub struct MediaResult {
     pub info: MediaInfo,
@@ -24,12 +37,24 @@ pub fn probe(input: &Path, config: &Config) -> Result<MediaInfo> {
     Ok(info)
 }
 
-/// Decode audio and stills; add `media.json`, `audio.wav` and `poster.jpg` to `artifacts`.
-pub fn run(input: &Path, info: MediaInfo, artifacts: &mut Artifacts) -> Result<MediaResult> {
-    let audio = callcoach_media::extract_speech_audio(input, &info)?;
-    if let Some(jpeg) = callcoach_media::poster_jpeg(input, &info)? {
-        artifacts.add("poster.jpg", jpeg);
+/// One decode of the input: web video (or `audio.m4a`), poster, storyboard, animated preview and the
+/// speech audio. Large outputs are files in `work_dir`, which must outlive `artifacts`' storing.
+/// Adds them with `media.json` and `audio.wav` to `artifacts`.
+pub fn run(input: &Path, info: MediaInfo, work_dir: &Path, artifacts: &mut Artifacts) -> Result<MediaResult> {
+    let outputs = callcoach_media::run_media_stage(input, &info, work_dir, &MediaOptions::default())?;
+    let files = [
+        outputs.video_mp4.as_deref(),
+        outputs.audio_m4a.as_deref(),
+        outputs.poster_jpg.as_deref(),
+        outputs.storyboard.as_ref().map(|s| s.sprite_jpg.as_path()),
+        outputs.storyboard.as_ref().map(|s| s.thumbnails_vtt.as_path()),
+        outputs.preview.as_deref(),
+    ];
+    for path in files.into_iter().flatten() {
+        let name = path.file_name().and_then(|n| n.to_str()).context("media output without a file name")?;
+        artifacts.add_file(name, path);
     }
+    let audio = outputs.audio;
     let stereo_call = audio.has_distinct_channels();
     artifacts.add("media.json", serde_json::to_vec_pretty(&info)?);
     artifacts.add("audio.wav", speech_wav(&audio, stereo_call)?);

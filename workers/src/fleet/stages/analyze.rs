@@ -10,9 +10,6 @@ use crate::pipeline;
 use crate::pipeline::transcribe::TranscribeResult;
 use crate::storage::Artifacts;
 
-/// Artifacts the media stage may have stored that the scorecard links to.
-const MEDIA_ARTIFACTS: [&str; 3] = ["media.json", "audio.wav", "poster.jpg"];
-
 pub async fn run(job: &StageJob, ctx: &StageContext) -> Result<(), StageError> {
     let prefix = clip_prefix(&job.clip_id);
     let info: MediaInfo =
@@ -23,7 +20,8 @@ pub async fn run(job: &StageJob, ctx: &StageContext) -> Result<(), StageError> {
     let playbook = super::playbook(job, ctx).await?;
 
     let mut artifacts = Artifacts::default();
-    for name in MEDIA_ARTIFACTS {
+    // Artifacts the media stage stored, which the scorecard links to.
+    for name in pipeline::media::ARTIFACT_NAMES {
         if ctx.storage.exists(&format!("{prefix}/{name}")).await? {
             artifacts.add_existing(name);
         }

@@ -1,5 +1,5 @@
-//! Media stage: download the source, probe it, decode the speech audio and stills; store
-//! `media.json`, `audio.wav` and `poster.jpg` under the clip's prefix.
+//! Media stage: download the source, probe it, run the one-decode media stage; store `media.json`,
+//! `audio.wav`, the web video (or `audio.m4a`) and the stills under the clip's prefix.
 
 use callcoach_media::MediaError;
 
@@ -15,10 +15,12 @@ pub async fn run(job: &StageJob, ctx: &StageContext) -> Result<(), StageError> {
     ctx.storage.download(&job.source_key, &input).await?;
 
     let config = ctx.config.clone();
+    let work_dir = dir.path().join("outputs");
     let artifacts = blocking(move || {
         let info = pipeline::media::probe(&input, &config)?;
         let mut artifacts = Artifacts::default();
-        pipeline::media::run(&input, info, &mut artifacts)?;
+        std::fs::create_dir_all(&work_dir)?;
+        pipeline::media::run(&input, info, &work_dir, &mut artifacts)?;
         Ok(artifacts)
     })
     .await
