@@ -10,7 +10,7 @@
 #   --skip-setup  do not run scripts/setup.sh (use the binary already at $CALLCOACH_BIN)
 #   -- ARGS       extra arguments for `callcoach process`, e.g. -- --playbook my.toml
 #
-# Audio and truth go to ${CALLCOACH_BENCH_DIR:-<repo>/fixtures/analyze-bench}/<call>/, pipeline output and
+# Audio and truth go to ${CALLCOACH_BENCH_DIR:-<repo>/bench-out/analyze}/<call>/, pipeline output and
 # scorecards to ${CALLCOACH_BENCH_OUT:-$CALLCOACH_BENCH_DIR/results}/<call>/{stereo,mono}[.scorecard.json],
 # the summary to results.json there. CALLCOACH_THREADS is passed through to whisper.
 # See scripts/analyze-bench/README.md for the label format and the matching rules.
@@ -35,7 +35,8 @@ while [ $# -gt 0 ]; do
 done
 case "$split" in dev|test|all) ;; *) say "bench-analyze: --split must be dev, test or all"; exit 2 ;; esac
 
-bench="${CALLCOACH_BENCH_DIR:-$CALLCOACH_FIXTURES/analyze-bench}"
+# Not under fixtures/: scripts/fixtures.sh replaces that folder whole when it rebuilds.
+bench="${CALLCOACH_BENCH_DIR:-$ROOT/bench-out/analyze}"
 case "$bench" in /*) ;; *) bench="$PWD/$bench" ;; esac
 results="${CALLCOACH_BENCH_OUT:-$bench/results}"
 case "$results" in /*) ;; *) results="$PWD/$results" ;; esac

@@ -95,7 +95,7 @@ x264() {  # BITRATE_KBPS
 
 # ---------------------------------------------------------------------------------------------------
 # Speech (espeak-ng, 22,050 Hz mono). Spoken texts are copied next to the audio as references.
-for t in speech_60s.txt speech_short.txt call_script.txt portrait_phone.txt clip.txt; do
+for t in speech_60s.txt speech_short.txt call_script.txt portrait_phone.txt clip.txt pii.txt; do
   cp "$helpers/$t" "$tmp/$t"
   produced "$t" "text spoken in the media"
 done
@@ -106,6 +106,9 @@ produced speech_60s.wav "60.0 s espeak-ng en-us speech, 22,050 Hz mono"
 
 py "$helpers/wavtool.py" tts --voice en-us --speed 165 --text "$helpers/speech_short.txt" --duration 15 \
   --out "$work/speech_short.wav"
+py "$helpers/wavtool.py" tts --voice en-us --speed 150 --text "$helpers/pii.txt" --duration 24 \
+  --out "$tmp/pii.wav"
+produced pii.wav "24 s speech with a phone number, an e-mail address and a card number (--redact)"
 py "$helpers/wavtool.py" tts --voice en-us --speed 165 --text "$helpers/portrait_phone.txt" --duration 10 \
   --out "$work/portrait.wav"
 py "$helpers/wavtool.py" tts --voice en-us --speed 165 --text "$helpers/clip.txt" --duration 10 \

@@ -4,7 +4,7 @@
   synth.py [--out DIR] [--split dev|test|all] [NAME ...]
 
 For each scripts/analyze-bench/calls/NAME.toml writes DIR/NAME/{stereo.wav, mono.wav, truth.json}
-(DIR defaults to ${CALLCOACH_BENCH_DIR:-<repo>/fixtures/analyze-bench}). Voices, speed, pauses and the
+(DIR defaults to ${CALLCOACH_BENCH_DIR:-<repo>/bench-out/analyze}). Voices, speed, pauses and the
 turn-time measurement are the ones scripts/fixtures/wavtool.py uses for call_stereo.wav (imported, not
 copied): rep en-us+m3 on the LEFT channel, customer en-gb+f3 -p 70 on the RIGHT, -s 175, 0.40-0.90 s
 between turns; mono is the sum of the two channels (they never overlap). Turn start/end in truth.json are
@@ -173,7 +173,7 @@ def render(call, outdir, version):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=os.environ.get("CALLCOACH_BENCH_DIR") or os.path.join(REPO, "fixtures", "analyze-bench"))
+    ap.add_argument("--out", default=os.environ.get("CALLCOACH_BENCH_DIR") or os.path.join(REPO, "bench-out", "analyze"))
     ap.add_argument("--split", choices=("dev", "test", "all"), default="all")
     ap.add_argument("--calls", default=os.path.join(HERE, "calls"))
     ap.add_argument("names", nargs="*")

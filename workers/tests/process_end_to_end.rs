@@ -124,3 +124,30 @@ fn a_missing_model_names_the_command_that_installs_it() {
     assert!(stderr.contains("callcoach models install tiny.en"), "{stderr:?}");
     assert!(!target.exists());
 }
+
+#[test]
+fn redact_removes_personal_data_from_every_text_artifact() {
+    let secrets = ["555", "4876", "acme", "4,111", "@"];
+    let read_all = |dir: &std::path::Path| {
+        ["transcript.json", "captions.vtt", "captions.srt", "scorecard.json", "scorecard.html"]
+            .map(|name| (name, std::fs::read_to_string(dir.join(name)).unwrap()))
+    };
+    // Without --redact the data is there: the recogniser hears it, so the check below can fail.
+    let plain = tempfile::tempdir().unwrap();
+    let (plain_dir, _) = process_ok(&fixture("pii.wav"), plain.path(), &["--kind", "pitch"]);
+    let transcript = transcript_text(&plain_dir);
+    assert!(transcript.contains("555") && transcript.contains("4,111"), "{transcript}");
+
+    let out = tempfile::tempdir().unwrap();
+    let (clip_dir, scorecard) = process_ok(&fixture("pii.wav"), out.path(), &["--kind", "pitch", "--redact"]);
+    for (name, text) in read_all(&clip_dir) {
+        for secret in secrets {
+            let visible = if name == "scorecard.html" { text.replace("@media", "") } else { text.clone() };
+            assert!(!visible.contains(secret), "{name} still contains {secret:?}");
+        }
+    }
+    let redacted = transcript_text(&clip_dir);
+    assert!(redacted.contains("[phone]") && redacted.contains("[email]"), "{redacted}");
+    let notes = scorecard["analysis"]["notes"].to_string();
+    assert!(notes.contains("personal data redacted"), "{notes}");
+}

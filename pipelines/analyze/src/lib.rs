@@ -13,6 +13,7 @@ mod input;
 mod matcher;
 mod playbook;
 mod questions;
+pub mod redact;
 pub mod rubric;
 mod scorecard;
 pub mod speakers;

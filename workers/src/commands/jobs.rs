@@ -24,6 +24,9 @@ pub struct EnqueueArgs {
     /// Which channel of a stereo call recording is the rep.
     #[arg(long, value_enum, default_value_t = RepChannel::Left)]
     pub rep_channel: RepChannel,
+    /// Replace e-mails, phone and card numbers and long digit runs by tags (see `process --redact`).
+    #[arg(long)]
+    pub redact: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,7 +90,7 @@ pub fn enqueue(config: &Config, args: EnqueueArgs) -> Result<()> {
                 source_key,
                 kind: args.kind,
                 rep_channel: args.rep_channel,
-                options: JobOptions::default(),
+                options: JobOptions { redact: args.redact, ..JobOptions::default() },
             };
             queues.push(Stage::Media, &[job], false).await?;
             println!("{clip_id}\t{}/scorecard.json", clip_prefix(&clip_id));
@@ -154,7 +157,7 @@ pub fn run(config: &Config, command: JobsCommand) -> Result<()> {
                         source_key: String::new(),
                         kind: ClipKind::Call,
                         rep_channel: RepChannel::Left,
-                        options: JobOptions { playbook_key: None, fail_attempts, sleep_ms },
+                        options: JobOptions { fail_attempts, sleep_ms, ..JobOptions::default() },
                     })
                     .collect();
                 let started = std::time::Instant::now();

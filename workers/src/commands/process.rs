@@ -33,6 +33,10 @@ pub struct ProcessArgs {
     /// Playbook TOML replacing the built-in one.
     #[arg(long)]
     pub playbook: Option<PathBuf>,
+    /// Replace e-mails, phone and card numbers and long digit runs by tags in the transcript, captions,
+    /// evidence and HTML.
+    #[arg(long)]
+    pub redact: bool,
 }
 
 fn parse_kind(s: &str) -> Result<ClipKind, String> {
@@ -53,8 +57,11 @@ pub fn run(config: &Config, args: ProcessArgs) -> Result<()> {
     let media = pipeline::media::run(&args.input, info, work_dir.path(), &mut artifacts)?;
     steps.step("transcribing");
     let options = DecodeOptions { threads: config.threads(), ..DecodeOptions::default() };
-    let transcribed =
+    let mut transcribed =
         pipeline::transcribe::run(&transcriber, &options, &media.audio, media.stereo_call, args.kind, args.rep_channel, &playbook)?;
+    if args.redact {
+        transcribed = transcribed.redacted();
+    }
     steps.step("analysing");
     pipeline::analyze::run(&clip_id, args.kind, &media.info, &transcribed, &playbook, &clip_id, &mut artifacts)?;
 

@@ -31,6 +31,10 @@ pub fn run(
         words: spoken_words(transcript),
     };
     let mut scorecard = callcoach_analyze::analyze(&input, playbook);
+    if !transcribed.redacted.is_empty() {
+        let removed: Vec<String> = transcribed.redacted.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+        scorecard.analysis.notes.push(format!("personal data redacted: {}", removed.join(", ")));
+    }
 
     artifacts.add("transcript.json", serde_json::to_vec_pretty(transcript)?);
     artifacts.add("captions.vtt", captions::to_webvtt(transcript));

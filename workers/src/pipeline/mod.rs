@@ -6,6 +6,7 @@
 
 pub mod analyze;
 pub mod media;
+pub mod redact;
 pub mod transcribe;
 
 use clap::ValueEnum;

@@ -1,6 +1,8 @@
 //! Transcription stage: per channel for a stereo call (the speaker is known from the channel), else one
 //! pass over the mono mix.
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
 use callcoach_analyze::{ClipKind, Playbook, Role, SpeakerLabel, SpokenWord, speakers};
 use callcoach_media::{SPEECH_SAMPLE_RATE, SpeechAudio};
@@ -14,6 +16,17 @@ use super::RepChannel;
 pub struct TranscribeResult {
     pub transcript: Transcript,
     pub speakers: Vec<SpeakerLabel>,
+    /// Personal data removed by `--redact`, by kind (empty when not asked for).
+    #[serde(default)]
+    pub redacted: BTreeMap<String, u32>,
+}
+
+impl TranscribeResult {
+    /// Replace personal data in the transcript by tags (see [`super::redact`]).
+    pub fn redacted(self) -> Self {
+        let (transcript, redacted) = super::redact::redact(self.transcript);
+        TranscribeResult { transcript, redacted, ..self }
+    }
 }
 
 pub fn run(
@@ -36,6 +49,7 @@ pub fn run(
         return Ok(TranscribeResult {
             transcript: Transcript::merge_by_time(vec![rep, customer]),
             speakers: vec![label("rep", Role::Rep), label("customer", Role::Customer)],
+            redacted: BTreeMap::new(),
         });
     }
     let transcript = transcriber.transcribe(&audio.mono, options)?;
@@ -50,7 +64,7 @@ pub fn run(
         ClipKind::Call => ("speaker_1", Role::Unknown),
         ClipKind::Pitch | ClipKind::Recognition => ("rep", Role::Rep),
     };
-    Ok(TranscribeResult { transcript: transcript.with_speaker(id), speakers: vec![label(id, role)] })
+    Ok(TranscribeResult { transcript: transcript.with_speaker(id), speakers: vec![label(id, role)], redacted: BTreeMap::new() })
 }
 
 /// Split a mono call's words into two voices and tell the rep from the customer.
@@ -63,5 +77,5 @@ fn diarize(transcript: &Transcript, samples: &[f32], playbook: &Playbook) -> Opt
     let duration_s = samples.len() as f64 / SPEECH_SAMPLE_RATE as f64;
     let (relabelled, labels) = speakers::assign_roles(&words, &voices, duration_s, playbook);
     let names: Vec<String> = relabelled.into_iter().map(|w| w.speaker).collect();
-    Some(TranscribeResult { transcript: transcript.clone().relabel_words(&names), speakers: labels })
+    Some(TranscribeResult { transcript: transcript.clone().relabel_words(&names), speakers: labels, redacted: BTreeMap::new() })
 }

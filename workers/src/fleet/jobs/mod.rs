@@ -35,6 +35,9 @@ pub struct JobOptions {
     /// Object key of a playbook TOML replacing the built-in one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub playbook_key: Option<String>,
+    /// Replace personal data by tags in the transcript and everything made from it (`--redact`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redact: bool,
     /// Only for the `noop` stage (tests, benchmarks): fail this many attempts, then succeed.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub fail_attempts: u32,

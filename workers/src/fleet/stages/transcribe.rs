@@ -16,9 +16,10 @@ pub async fn run(job: &StageJob, ctx: &StageContext) -> Result<(), StageError> {
     let wav = ctx.storage.get(&format!("{}/audio.wav", clip_prefix(&job.clip_id))).await?;
     let (audio, stereo_call) = pipeline::media::read_speech_wav(&wav).context("reading audio.wav").abort()?;
     let playbook = super::playbook(job, ctx).await?;
-    let (options, kind, rep_channel) = (ctx.decode.clone(), job.kind, job.rep_channel);
+    let (options, kind, rep_channel, redact) = (ctx.decode.clone(), job.kind, job.rep_channel, job.options.redact);
     let transcribed = blocking(move || {
-        pipeline::transcribe::run(&transcriber, &options, &audio, stereo_call, kind, rep_channel, &playbook)
+        let transcribed = pipeline::transcribe::run(&transcriber, &options, &audio, stereo_call, kind, rep_channel, &playbook)?;
+        Ok(if redact { transcribed.redacted() } else { transcribed })
     })
     .await
     .retry()?;
