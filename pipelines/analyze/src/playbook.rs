@@ -55,6 +55,9 @@ pub struct Coaching {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpinRules {
+    /// Questions that are not SPIN questions whatever else they match.
+    #[serde(default)]
+    pub none: Vec<RuleSpec>,
     pub situation: Vec<RuleSpec>,
     pub problem: Vec<RuleSpec>,
     pub implication: Vec<RuleSpec>,

@@ -22,6 +22,7 @@ use crate::{AnalysisInput, Playbook, Role};
 pub(crate) struct Rules {
     pub classes: Classes,
     pub spin: [(SpinType, RuleSet); 4],
+    pub not_spin: RuleSet,
     pub meddicc: [RuleSet; 7],
     pub objections: [RuleSet; 5],
     pub acknowledge: RuleSet,
@@ -48,6 +49,7 @@ impl Rules {
                 (SpinType::Problem, c(&s.problem)),
                 (SpinType::Situation, c(&s.situation)),
             ],
+            not_spin: c(&s.none),
             meddicc: [
                 c(&m.metrics),
                 c(&m.economic_buyer),

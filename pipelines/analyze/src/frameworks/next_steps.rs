@@ -1,5 +1,5 @@
 //! Next steps: a concrete step with a time, proposed near the end of the call and agreed by the other
-//! party (or firmly committed to by the proposer). Vague closings never count.
+//! party, or a firm commitment (a time named and accepted, an invite sent). Vague closings never count.
 
 use crate::text::Sentence;
 use crate::{AnalysisInput, NextSteps, Playbook};
@@ -11,13 +11,14 @@ pub(crate) fn next_steps(sentences: &[Sentence], input: &AnalysisInput, rules: &
     let from_s = input.clip.duration_s * (1.0 - settings.final_share.clamp(0.0, 1.0));
     let mut result = NextSteps::default();
     for (index, proposal) in sentences.iter().enumerate() {
-        if proposal.start_s() < from_s
-            || !rules.hit(&rules.proposal, proposal, input)
-            || rules.hit(&rules.vague, proposal, input)
-        {
+        if proposal.start_s() < from_s || rules.hit(&rules.vague, proposal, input) {
             continue;
         }
+        // A firm commitment stands on its own; a proposal needs the other party's agreement.
         let committed = rules.hit(&rules.commitment, proposal, input);
+        if !committed && !rules.hit(&rules.proposal, proposal, input) {
+            continue;
+        }
         let agreement = sentences[index + 1..]
             .iter()
             .take_while(|s| s.start_s() <= proposal.end_s() + settings.reply_window_s)

@@ -19,7 +19,7 @@ pub(crate) fn classify(questions: &Questions, rules: &Rules) -> Vec<Option<SpinT
         .all
         .iter()
         .map(|q| {
-            if q.role != Role::Rep {
+            if q.role != Role::Rep || rules.score(&rules.not_spin, &q.sentence, q.role) > 0.0 {
                 return None;
             }
             let mut best: Option<(SpinType, f64)> = None;
