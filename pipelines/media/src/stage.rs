@@ -202,25 +202,7 @@ impl Router {
         routes.video = Some(copy);
         routes.video_size = Some(upright);
 
-        let mut elements: Vec<gst::Element> = Vec::new();
-        let decode_queue = make("queue")?;
-        let decodebin = make("decodebin")?;
-        let entry = if copy {
-            let split = make("tee")?;
-            let to_mux = mux_queue()?;
-            let parse = make("h264parse")?;
-            elements.extend([split.clone(), to_mux.clone(), parse.clone(), decode_queue.clone(), decodebin.clone()]);
-            pipeline.add_many(&elements).map_err(err)?;
-            gst::Element::link_many([&split, &to_mux, &parse]).map_err(err)?;
-            link_to_mux(&parse, &self.mux, "video_%u")?;
-            gst::Element::link_many([&split, &decode_queue, &decodebin]).map_err(err)?;
-            split
-        } else {
-            elements.extend([decode_queue.clone(), decodebin.clone()]);
-            pipeline.add_many(&elements).map_err(err)?;
-            decode_queue.link(&decodebin).map_err(err)?;
-            decode_queue
-        };
+        let Entry { entry, decodebin, mut elements } = self.entry(pipeline, copy.then_some(("h264parse", "video_%u")), what)?;
 
         // Decoded frames: scale while still sideways (cheaper), then turn upright, then I420 for x264.
         let scale = make("videoscale")?;
@@ -274,28 +256,33 @@ impl Router {
         start(&elements, pad, &entry)
     }
 
+    /// Where a compressed stream enters: straight into a decoder, or, when it is `copy`'d as
+    /// `(parser, mux pad template)`, split between the muxer (parsed, not decoded) and the decoder.
+    fn entry(&self, pipeline: &gst::Pipeline, copy: Option<(&str, &str)>, what: &'static str) -> Result<Entry, MediaError> {
+        let err = |e: gst::glib::BoolError| MediaError::pipeline(what, e);
+        let decode_queue = make("queue")?;
+        let decodebin = make("decodebin")?;
+        let Some((parser, mux_pad)) = copy else {
+            let elements = vec![decode_queue.clone(), decodebin.clone()];
+            pipeline.add_many(&elements).map_err(err)?;
+            decode_queue.link(&decodebin).map_err(err)?;
+            return Ok(Entry { entry: decode_queue, decodebin, elements });
+        };
+        let split = make("tee")?;
+        let to_mux = mux_queue()?;
+        let parse = make(parser)?;
+        let elements = vec![split.clone(), to_mux.clone(), parse.clone(), decode_queue.clone(), decodebin.clone()];
+        pipeline.add_many(&elements).map_err(err)?;
+        gst::Element::link_many([&split, &to_mux, &parse]).map_err(err)?;
+        link_to_mux(&parse, &self.mux, mux_pad)?;
+        gst::Element::link_many([&split, &decode_queue, &decodebin]).map_err(err)?;
+        Ok(Entry { entry: split, decodebin, elements })
+    }
+
     fn route_audio(&self, pipeline: &gst::Pipeline, pad: &gst::Pad, copy: bool) -> Result<(), MediaError> {
         let what = "building the audio branch";
         let err = |e: gst::glib::BoolError| MediaError::pipeline(what, e);
-        let mut elements: Vec<gst::Element> = Vec::new();
-        let decode_queue = make("queue")?;
-        let decodebin = make("decodebin")?;
-        let entry = if copy {
-            let split = make("tee")?;
-            let to_mux = mux_queue()?;
-            let parse = make("aacparse")?;
-            elements.extend([split.clone(), to_mux.clone(), parse.clone(), decode_queue.clone(), decodebin.clone()]);
-            pipeline.add_many(&elements).map_err(err)?;
-            gst::Element::link_many([&split, &to_mux, &parse]).map_err(err)?;
-            link_to_mux(&parse, &self.mux, "audio_%u")?;
-            gst::Element::link_many([&split, &decode_queue, &decodebin]).map_err(err)?;
-            split
-        } else {
-            elements.extend([decode_queue.clone(), decodebin.clone()]);
-            pipeline.add_many(&elements).map_err(err)?;
-            decode_queue.link(&decodebin).map_err(err)?;
-            decode_queue
-        };
+        let Entry { entry, decodebin, mut elements } = self.entry(pipeline, copy.then_some(("aacparse", "audio_%u")), what)?;
 
         let samples = make("tee")?;
         let speech_queue = make("queue")?;
@@ -332,6 +319,13 @@ impl Router {
         });
         start(&elements, pad, &entry)
     }
+}
+
+/// A branch's first elements: where the stream enters, its decoder, and everything added so far.
+struct Entry {
+    entry: gst::Element,
+    decodebin: gst::Element,
+    elements: Vec<gst::Element>,
 }
 
 /// Bring new elements to the pipeline's state (downstream first), then let the stream in.
