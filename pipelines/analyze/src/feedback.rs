@@ -242,17 +242,5 @@ fn objection_name(kind: ObjectionType) -> &'static str {
 
 /// (name, covered, first evidence time) for each element, in MEDDICC order.
 fn meddicc_elements(f: &Frameworks) -> Vec<(&'static str, bool, Option<f64>)> {
-    let m = &f.meddicc;
-    [
-        ("metrics", &m.metrics),
-        ("economic_buyer", &m.economic_buyer),
-        ("decision_criteria", &m.decision_criteria),
-        ("decision_process", &m.decision_process),
-        ("identify_pain", &m.identify_pain),
-        ("champion", &m.champion),
-        ("competition", &m.competition),
-    ]
-    .into_iter()
-    .map(|(name, e)| (name, e.covered, e.evidence.first().map(|e| e.start_s)))
-    .collect()
+    f.meddicc.elements().into_iter().map(|(name, e)| (name, e.covered, e.evidence.first().map(|e| e.start_s))).collect()
 }

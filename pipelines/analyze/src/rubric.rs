@@ -83,16 +83,7 @@ impl Signals {
             };
             s.insert("pace", pace);
         }
-        let md = &i.frameworks.meddicc;
-        let covered = [
-            md.metrics.covered,
-            md.economic_buyer.covered,
-            md.decision_criteria.covered,
-            md.decision_process.covered,
-            md.identify_pain.covered,
-            md.champion.covered,
-            md.competition.covered,
-        ];
+        let covered: Vec<bool> = i.frameworks.meddicc.elements().iter().map(|(_, e)| e.covered).collect();
         s.insert("meddicc", covered.iter().filter(|c| **c).count() as f64 / covered.len() as f64);
         let handled = i.objections.iter().filter(|o| o.handled).count();
         s.insert(

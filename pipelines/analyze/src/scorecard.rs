@@ -145,6 +145,21 @@ pub struct Meddicc {
     pub competition: MeddiccElement,
 }
 
+impl Meddicc {
+    /// The elements in MEDDICC order, with their contract names.
+    pub fn elements(&self) -> [(&'static str, &MeddiccElement); 7] {
+        [
+            ("metrics", &self.metrics),
+            ("economic_buyer", &self.economic_buyer),
+            ("decision_criteria", &self.decision_criteria),
+            ("decision_process", &self.decision_process),
+            ("identify_pain", &self.identify_pain),
+            ("champion", &self.champion),
+            ("competition", &self.competition),
+        ]
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ObjectionType {

@@ -69,6 +69,13 @@ fn turns(card: &Scorecard, input: &AnalysisInput) -> Vec<Turn> {
         .collect()
 }
 
+/// "economic_buyer" → "Economic buyer".
+fn display_name(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    let mut chars = spaced.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 fn role_class(card: &Scorecard, speaker: &str) -> String {
     card.speakers
         .iter()
@@ -105,17 +112,13 @@ pub fn render_html(card: &Scorecard, input: &AnalysisInput) -> Result<String, Ht
     let s = &card.frameworks.spin;
     let spin = [("Situation", &s.situation), ("Problem", &s.problem), ("Implication", &s.implication), ("Need-payoff", &s.need_payoff)]
         .map(|(name, c)| context! { name, count => c.count, evidence => moments(&c.evidence) });
-    let m = &card.frameworks.meddicc;
-    let meddicc = [
-        ("Metrics", &m.metrics),
-        ("Economic buyer", &m.economic_buyer),
-        ("Decision criteria", &m.decision_criteria),
-        ("Decision process", &m.decision_process),
-        ("Identify pain", &m.identify_pain),
-        ("Champion", &m.champion),
-        ("Competition", &m.competition),
-    ]
-    .map(|(name, e)| context! { name, covered => e.covered, evidence => moments(&e.evidence) });
+    let meddicc: Vec<_> = card
+        .frameworks
+        .meddicc
+        .elements()
+        .into_iter()
+        .map(|(name, e)| context! { name => display_name(name), covered => e.covered, evidence => moments(&e.evidence) })
+        .collect();
     let objections: Vec<_> = card
         .objections
         .iter()
