@@ -60,6 +60,10 @@ pub enum ModelError {
     #[error("cannot convert {} to GGML: {detail}", path.display())]
     Unsupported { path: PathBuf, detail: String },
 
+    /// A GGML model file (input of quantization) is malformed or not f16/f32.
+    #[error("GGML model {}: {detail}", path.display())]
+    GgmlFormat { path: PathBuf, detail: String },
+
     /// The vocabulary file cannot be turned into whisper.cpp's byte-level token list.
     #[error("vocabulary {}: {detail}", path.display())]
     Vocabulary { path: PathBuf, detail: String },

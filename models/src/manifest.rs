@@ -6,6 +6,7 @@
 use serde::Deserialize;
 
 use crate::error::{ModelError, Result};
+use crate::quantize::Quantization;
 
 /// All the models callcoach knows how to install.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -26,7 +27,9 @@ pub struct ModelEntry {
     pub multilingual: bool,
     /// One line for humans.
     pub description: String,
-    /// The PyPI packages whose wheels together hold the CTranslate2 model.
+    /// The PyPI packages whose wheels together hold the CTranslate2 model (empty for a model
+    /// derived from another entry).
+    #[serde(default)]
     pub sources: Vec<PackageSource>,
     /// Lowercase hex SHA-256 of the converted GGML file (the converter is deterministic).
     pub sha256: String,
@@ -34,6 +37,19 @@ pub struct ModelEntry {
     /// `model.bin`; split models list their parts.
     #[serde(default = "default_model_bin_parts")]
     pub model_bin_parts: Vec<String>,
+    /// Set for a model made from another entry's GGML file (e.g. quantized) instead of from wheels.
+    #[serde(default)]
+    pub derive: Option<Derivation>,
+}
+
+/// How a derived model is made from another entry of the same manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Derivation {
+    /// Name of the entry whose converted GGML file is the input (installed first if needed).
+    pub from: String,
+    /// Quantization applied to it, as whisper.cpp's quantize tool does.
+    pub quantize: Quantization,
 }
 
 /// A PyPI wheel holding (part of) a CTranslate2 model.
@@ -108,6 +124,21 @@ impl Manifest {
                     m.name, m.sha256
                 ));
             }
+            if let Some(derive) = &m.derive {
+                match self.models[..i].iter().find(|o| o.name == derive.from) {
+                    Some(base) if base.derive.is_none() => {}
+                    _ => {
+                        return bad(format!(
+                            "model `{}`: derived from `{}`, which must be an earlier, non-derived entry",
+                            m.name, derive.from
+                        ));
+                    }
+                }
+                if !m.sources.is_empty() {
+                    return bad(format!("model `{}` is derived: it takes no sources", m.name));
+                }
+                continue;
+            }
             if m.sources.is_empty() {
                 return bad(format!("model `{}` has no sources", m.name));
             }
@@ -178,6 +209,26 @@ mod tests {
         assert!(base.multilingual);
         assert_eq!(base.model_bin_parts, ["model.bin.part1", "model.bin.part2"]);
         assert_eq!(m.get("tiny.en").unwrap().model_bin_parts, ["model.bin"]);
+        let q8 = m.get("tiny.en-q8_0").unwrap();
+        let derive = q8.derive.as_ref().unwrap();
+        assert_eq!((derive.from.as_str(), derive.quantize), ("tiny.en", Quantization::Q8_0));
+        assert_ne!(q8.sha256, m.get("tiny.en").unwrap().sha256);
+    }
+
+    #[test]
+    fn derived_entries_must_name_an_earlier_plain_entry() {
+        let entry = |from: &str| {
+            format!(
+                "[[models]]\nname = \"x-q8_0\"\nfile = \"x.bin\"\nmultilingual = false\ndescription = \"d\"\n\
+                 sha256 = \"{}\"\nderive = {{ from = \"{from}\", quantize = \"q8_0\" }}\n",
+                "0".repeat(64)
+            )
+        };
+        let text = include_str!("../manifest.toml");
+        assert!(Manifest::from_toml_str(&format!("{text}\n{}", entry("tiny.en"))).is_ok());
+        assert!(matches!(Manifest::from_toml_str(&format!("{text}\n{}", entry("nope"))), Err(ModelError::Manifest(_))));
+        let bad_type = entry("tiny.en").replace("q8_0\" }", "q3_x\" }");
+        assert!(matches!(Manifest::from_toml_str(&format!("{text}\n{bad_type}")), Err(ModelError::Manifest(_))));
     }
 
     #[test]

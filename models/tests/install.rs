@@ -96,6 +96,7 @@ fn fixture() -> Fixture {
         ],
         sha256: expected,
         model_bin_parts: vec!["model.bin.part1".into(), "model.bin.part2".into()],
+        derive: None,
     };
     Fixture {
         _tmp: tmp,

@@ -16,7 +16,8 @@ pub struct Config {
     #[arg(long, env = "CALLCOACH_MODELS", default_value = DEFAULT_MODELS_DIR, global = true)]
     pub models_dir: PathBuf,
 
-    /// Whisper model name from models/manifest.toml.
+    /// Whisper model name from models/manifest.toml (`tiny.en-q8_0` is ~20% faster but garbled spoken
+    /// digits in a test, so f16 stays the default; docs/performance.md).
     #[arg(long, env = "CALLCOACH_MODEL", default_value = "tiny.en", global = true)]
     pub model: String,
 

@@ -75,6 +75,46 @@ fn type_size(ttype: i32) -> usize {
     }
 }
 
+/// Bytes taken by `elements` values of ggml type `ttype` (f32, f16, or the block-quantized q5_1 / q8_0).
+pub fn data_size(ttype: i32, elements: usize) -> usize {
+    match ttype {
+        7 => elements / 32 * 24, // q5_1: f16 d, f16 m, u32 high bits, 16 bytes of nibbles
+        8 => elements / 32 * 34, // q8_0: f16 d, 32 x i8
+        t => elements * type_size(t),
+    }
+}
+
+/// Dequantizes q8_0 (type 8) or q5_1 (type 7) data the way ggml's reference code does.
+pub fn dequantize(ttype: i32, data: &[u8]) -> Vec<f32> {
+    let h = |b: &[u8]| f16_bits_to_f32(u16::from_le_bytes([b[0], b[1]]));
+    let mut out = Vec::new();
+    match ttype {
+        8 => {
+            for block in data.chunks_exact(34) {
+                let d = h(&block[0..2]);
+                out.extend(block[2..].iter().map(|&q| d * f32::from(q as i8)));
+            }
+        }
+        7 => {
+            for block in data.chunks_exact(24) {
+                let (d, m) = (h(&block[0..2]), h(&block[2..4]));
+                let qh = u32::from_le_bytes(block[4..8].try_into().unwrap());
+                let qs = &block[8..24];
+                let mut y = [0f32; 32];
+                for j in 0..16 {
+                    let x0 = u32::from(qs[j] & 0x0f) | (((qh >> j) << 4) & 0x10);
+                    let x1 = u32::from(qs[j] >> 4) | ((qh >> (j + 12)) & 0x10);
+                    y[j] = x0 as f32 * d + m;
+                    y[j + 16] = x1 as f32 * d + m;
+                }
+                out.extend(y);
+            }
+        }
+        t => panic!("not a quantized type: {t}"),
+    }
+    out
+}
+
 impl GgmlFile {
     pub fn read(path: &Path) -> GgmlFile {
         let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
@@ -111,7 +151,7 @@ impl GgmlFile {
             let ne: Vec<i64> = (0..n_dims).map(|_| i64::from(i32_at(&mut pos))).collect();
             let name = String::from_utf8(bytes[pos..pos + name_len].to_vec()).unwrap();
             pos += name_len;
-            let len = ne.iter().product::<i64>() as usize * type_size(ttype);
+            let len = data_size(ttype, ne.iter().product::<i64>() as usize);
             assert!(
                 pos + len <= bytes.len(),
                 "tensor {name} runs past the end of the file"
@@ -158,7 +198,7 @@ impl GgmlFile {
                 .chunks_exact(2)
                 .map(|c| f16_bits_to_f32(u16::from_le_bytes([c[0], c[1]])))
                 .collect(),
-            t => panic!("type {t}"),
+            t => dequantize(t, d),
         }
     }
 }

@@ -2,7 +2,10 @@
 //!
 //! A [`Transcriber`] holds the loaded model and is shared by every job of a worker (it is `Send + Sync`;
 //! each call creates its own decoding state). [`Transcriber::transcribe`] returns a [`Transcript`]: segments
-//! of words, each with start, end and probability. Silence is detected before decoding and yields no words.
+//! of words, each with start, end and probability. Silence is detected before decoding and yields no words;
+//! the speech is decoded in windows of at most 30 s cut at pauses, each with an encoder context sized to it
+//! (`DecodeOptions::fit_encoder_window`), and repetition loops are dropped. [`wer`] scores transcripts.
+//! Benchmark: `scripts/bench-transcribe.sh` (`examples/bench.rs`); figures in docs/performance.md.
 
 pub mod captions;
 mod error;
@@ -10,6 +13,7 @@ mod speech_only;
 mod transcriber;
 mod transcript;
 mod voice_activity;
+pub mod wer;
 
 pub use error::TranscribeError;
 pub use transcriber::{DecodeOptions, Transcriber};

@@ -58,6 +58,23 @@ impl SpeechOnly {
         Self { samples: compact, pieces }
     }
 
+    /// Split the compact buffer into windows of at most `max_s` seconds (sample ranges), cut only in
+    /// the gaps between spans, so each can be decoded on its own with an encoder context sized to it.
+    /// A span longer than `max_s` is a window of its own (whisper then slides its 30 s window over it).
+    pub fn windows(&self, sample_rate: u32, max_s: f64) -> Vec<std::ops::Range<usize>> {
+        let rate = sample_rate as f64;
+        let at = |s: f64| ((s * rate).round() as usize).min(self.samples.len());
+        let mut windows: Vec<(f64, f64)> = Vec::new();
+        for piece in &self.pieces {
+            let end = piece.compact_start_s + piece.length_s;
+            match windows.last_mut() {
+                Some(window) if end - window.0 <= max_s => window.1 = end,
+                _ => windows.push((piece.compact_start_s, end)),
+            }
+        }
+        windows.into_iter().map(|(a, b)| at(a)..at(b)).filter(|r| !r.is_empty()).collect()
+    }
+
     /// Map a word's compact (start, end) to original times, to the millisecond, with the index of the
     /// span it was spoken in. A word never spans two pieces: between them there was only silence. A word
     /// that starts in a gap belongs to the span after it.
@@ -95,5 +112,19 @@ mod tests {
         assert_eq!(speech.to_original(2.0, 2.6), (2.8, 3.2, 0));
         // A word stamped inside the gap belongs to the next piece, at its start.
         assert_eq!(speech.to_original(3.0, 3.6), (9.8, 10.0, 1));
+    }
+
+    #[test]
+    fn windows_cut_in_gaps_and_stay_under_the_limit() {
+        let rate = 100u32;
+        let samples = vec![0.0f32; 100 * 120];
+        // Three 10 s spans and one 40 s span, far apart.
+        let activity = VoiceActivity { spans: vec![(1.0, 11.0), (15.0, 25.0), (30.0, 40.0), (50.0, 90.0)] };
+        let speech = SpeechOnly::new(&samples, rate, &activity);
+        let windows = speech.windows(rate, 30.0);
+        let seconds: Vec<(f64, f64)> = windows.iter().map(|r| (r.start as f64 / 100.0, r.end as f64 / 100.0)).collect();
+        // Pieces of 10.4 s with 1 s gaps: the first two fit in 30 s (21.8 s), the third would not (33.2 s).
+        assert_eq!(seconds, vec![(0.0, 21.8), (22.8, 33.2), (34.2, 74.6)]);
+        assert_eq!(speech.windows(rate, 1000.0), vec![0..speech.samples.len()]);
     }
 }

@@ -1,12 +1,13 @@
 use std::path::{Path, PathBuf};
 
-use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
+use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState};
 
 use crate::speech_only::SpeechOnly;
 use crate::voice_activity::detect_voice_activity;
 use crate::{SAMPLE_RATE, Segment, TranscribeError, Transcript, Word};
 
-/// How to decode. Defaults: greedy, all available cores, no prompt, English.
+/// How to decode. Defaults: greedy, all available cores, no prompt, English, encoder window fitted
+/// to the audio.
 #[derive(Debug, Clone)]
 pub struct DecodeOptions {
     pub threads: usize,
@@ -16,6 +17,9 @@ pub struct DecodeOptions {
     pub initial_prompt: Option<String>,
     /// Language code, or `None` to detect it (multilingual models only).
     pub language: Option<String>,
+    /// Decode the speech in windows of at most 30 s cut at pauses, each with an encoder context
+    /// (whisper.cpp's `audio_ctx`) sized to it, instead of always encoding a full 30 s window.
+    pub fit_encoder_window: bool,
 }
 
 impl Default for DecodeOptions {
@@ -25,7 +29,20 @@ impl Default for DecodeOptions {
             beam_size: None,
             initial_prompt: None,
             language: Some("en".into()),
+            fit_encoder_window: true,
         }
+    }
+}
+
+impl DecodeOptions {
+    /// A prompt written with disfluencies: whisper imitates the style of the text before it, and
+    /// keeps the "um"s and "uh"s it would otherwise clean away.
+    pub const FILLER_PROMPT: &'static str = "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking.";
+
+    /// These options with [`DecodeOptions::FILLER_PROMPT`] as the initial prompt.
+    pub fn keeping_fillers(mut self) -> Self {
+        self.initial_prompt = Some(Self::FILLER_PROMPT.to_string());
+        self
     }
 }
 
@@ -46,6 +63,8 @@ impl Transcriber {
         }
         // Route whisper.cpp's and ggml's own logging away from stderr (they print a screenful per load).
         whisper_rs::install_logging_hooks();
+        // Flash attention stays off: on this CPU it made decoding slower (docs/performance.md), and it
+        // cannot be combined with DTW timestamps.
         let context = WhisperContext::new_with_params(model_path, WhisperContextParameters::default()).map_err(|e| {
             TranscribeError::ModelLoad { path: model_path.to_path_buf(), message: e.to_string() }
         })?;
@@ -68,38 +87,48 @@ impl Transcriber {
             return Ok(Transcript { language: default_language, segments: Vec::new() });
         }
 
-        let strategy = match options.beam_size {
-            Some(beam_size) => SamplingStrategy::BeamSearch { beam_size: beam_size as i32, patience: -1.0 },
-            None => SamplingStrategy::Greedy { best_of: 1 },
-        };
-        let mut params = FullParams::new(strategy);
-        params.set_n_threads(options.threads.max(1) as i32);
-        params.set_token_timestamps(true);
-        params.set_print_progress(false);
-        params.set_print_realtime(false);
-        params.set_print_special(false);
-        params.set_print_timestamps(false);
         let language = if self.is_multilingual() { options.language.as_deref() } else { Some("en") };
-        params.set_language(language.or(Some("auto")));
-        if let Some(prompt) = &options.initial_prompt {
-            params.set_initial_prompt(prompt);
-        }
-
         let mut state = self.context.create_state().map_err(|e| TranscribeError::Decode(e.to_string()))?;
-        let mut speech = SpeechOnly::new(samples, SAMPLE_RATE, &activity);
-        let mut input = std::mem::take(&mut speech.samples);
-        // whisper.cpp refuses input shorter than a second; pad with silence.
-        if input.len() < SAMPLE_RATE as usize + SAMPLE_RATE as usize / 10 {
-            input.resize(SAMPLE_RATE as usize + SAMPLE_RATE as usize / 10, 0.0);
+        let speech = SpeechOnly::new(samples, SAMPLE_RATE, &activity);
+        let windows: Vec<std::ops::Range<usize>> = if options.fit_encoder_window {
+            speech.windows(SAMPLE_RATE, WINDOW_S)
+        } else {
+            std::iter::once(0..speech.samples.len()).collect()
+        };
+        let mut detected_language = None;
+        let mut segments = Vec::new();
+        for window in windows {
+            let offset_s = window.start as f64 / SAMPLE_RATE as f64;
+            let mut input = speech.samples[window].to_vec();
+            // whisper.cpp refuses input shorter than a second; pad with silence.
+            if input.len() < MIN_INPUT_SAMPLES {
+                input.resize(MIN_INPUT_SAMPLES, 0.0);
+            }
+            let audio_ctx = if options.fit_encoder_window { encoder_context(input.len()) } else { 0 };
+            let params = decode_params(options, language, audio_ctx);
+            let started = std::time::Instant::now();
+            state.full(params, &input).map_err(|e| TranscribeError::Decode(e.to_string()))?;
+            tracing::debug!(
+                window_s = input.len() as f64 / SAMPLE_RATE as f64,
+                audio_ctx,
+                seconds = started.elapsed().as_secs_f64(),
+                "decoded a window"
+            );
+            if language.is_none() && detected_language.is_none() {
+                detected_language = whisper_rs::get_lang_str(state.full_lang_id_from_state()).map(str::to_string);
+            }
+            self.collect_segments(&state, &speech, offset_s, &mut segments);
         }
-        state.full(params, &input).map_err(|e| TranscribeError::Decode(e.to_string()))?;
-
         let language = match language {
             Some(code) => code.to_string(),
-            None => whisper_rs::get_lang_str(state.full_lang_id_from_state()).unwrap_or("").to_string(),
+            None => detected_language.unwrap_or_default(),
         };
+        Ok(Transcript { language, segments })
+    }
+
+    /// Turn the decoded segments of one window into words with original times, appended to `segments`.
+    fn collect_segments(&self, state: &WhisperState, speech: &SpeechOnly, offset_s: f64, segments: &mut Vec<Segment>) {
         let end_of_text = self.context.token_eot();
-        let mut segments = Vec::new();
         for segment in state.as_iter() {
             let mut words: Vec<WordBuilder> = Vec::new();
             let mut log_probability_sum = 0.0f64;
@@ -113,7 +142,7 @@ impl Transcriber {
                 let bytes = token.to_bytes().unwrap_or_default();
                 log_probability_sum += data.plog as f64;
                 token_count += 1;
-                let (start_s, end_s) = (data.t0 as f64 / 100.0, data.t1 as f64 / 100.0);
+                let (start_s, end_s) = (offset_s + data.t0 as f64 / 100.0, offset_s + data.t1 as f64 / 100.0);
                 let starts_word = bytes.first() == Some(&b' ') || words.is_empty();
                 let is_punctuation = bytes.iter().all(|b| b.is_ascii_punctuation());
                 if starts_word && !(is_punctuation && !words.is_empty()) {
@@ -140,8 +169,13 @@ impl Transcriber {
                     _ => groups.push((span, vec![word])),
                 }
             }
-            for (_, words) in groups {
+            for (_, mut words) in groups {
+                drop_repeated_tail(&mut words);
                 let text = words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+                if is_repeat(segments.last(), &text) {
+                    tracing::debug!(text, "dropped a repeated segment");
+                    continue;
+                }
                 segments.push(Segment {
                     start_s: words[0].start_s,
                     end_s: words[words.len() - 1].end_s,
@@ -151,8 +185,71 @@ impl Transcriber {
                 });
             }
         }
-        Ok(Transcript { language, segments })
     }
+}
+
+/// Whisper sometimes emits a sentence again, word for word, right after itself (most often at the end of
+/// a window, and more with an initial prompt). A segment of three or more words that repeats the one
+/// before it is such a loop, not speech.
+fn is_repeat(previous: Option<&Segment>, text: &str) -> bool {
+    let words = crate::wer::normalise(text);
+    words.len() >= 3 && previous.is_some_and(|p| crate::wer::normalise(&p.text) == words)
+}
+
+/// Drop a loop inside a segment: while its last k >= 3 words repeat the k before them, the repeat goes.
+fn drop_repeated_tail(words: &mut Vec<Word>) {
+    let normalised: Vec<String> = words.iter().map(|w| crate::wer::normalise(&w.text).join(" ")).collect();
+    let mut len = normalised.len();
+    'shrink: loop {
+        for k in (3..=len / 2).rev() {
+            if normalised[len - 2 * k..len - k] == normalised[len - k..len] {
+                len -= k;
+                continue 'shrink;
+            }
+        }
+        break;
+    }
+    if len < words.len() {
+        tracing::debug!(dropped = words.len() - len, "dropped a repetition loop");
+        words.truncate(len);
+    }
+}
+
+/// Longest window decoded with one encoder pass (whisper's fixed window).
+const WINDOW_S: f64 = 30.0;
+const MIN_INPUT_SAMPLES: usize = SAMPLE_RATE as usize + SAMPLE_RATE as usize / 10;
+/// Encoder positions per second of audio (whisper: 100 mel frames a second, halved by the conv stride).
+const ENCODER_FRAMES_PER_S: usize = 50;
+/// Positions a full window has.
+const FULL_ENCODER_CONTEXT: usize = 1500;
+/// Silence the encoder sees after the audio, so the decoder finds its end (in positions: 1 s).
+const ENCODER_CONTEXT_MARGIN: usize = 50;
+
+/// The encoder context for `samples` of audio: its length plus a margin, at most a full window
+/// (0 = whisper's default, the full window, for anything longer).
+fn encoder_context(samples: usize) -> i32 {
+    let needed = samples.div_ceil(SAMPLE_RATE as usize / ENCODER_FRAMES_PER_S) + ENCODER_CONTEXT_MARGIN;
+    if needed >= FULL_ENCODER_CONTEXT { 0 } else { needed as i32 }
+}
+
+fn decode_params<'a>(options: &'a DecodeOptions, language: Option<&'a str>, audio_ctx: i32) -> FullParams<'a, 'a> {
+    let strategy = match options.beam_size {
+        Some(beam_size) => SamplingStrategy::BeamSearch { beam_size: beam_size as i32, patience: -1.0 },
+        None => SamplingStrategy::Greedy { best_of: 1 },
+    };
+    let mut params = FullParams::new(strategy);
+    params.set_n_threads(options.threads.max(1) as i32);
+    params.set_token_timestamps(true);
+    params.set_print_progress(false);
+    params.set_print_realtime(false);
+    params.set_print_special(false);
+    params.set_print_timestamps(false);
+    params.set_audio_ctx(audio_ctx);
+    params.set_language(language.or(Some("auto")));
+    if let Some(prompt) = &options.initial_prompt {
+        params.set_initial_prompt(prompt);
+    }
+    params
 }
 
 struct WordBuilder {
@@ -174,5 +271,35 @@ impl WordBuilder {
             self.probabilities.iter().sum::<f64>() / self.probabilities.len() as f64
         };
         Some(Word { start_s: self.start_s, end_s: self.end_s.max(self.start_s), text, probability, speaker: None })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<Word> {
+        text.split(' ')
+            .enumerate()
+            .map(|(i, t)| Word { start_s: i as f64, end_s: i as f64 + 0.5, text: t.into(), probability: 0.9, speaker: None })
+            .collect()
+    }
+
+    fn text(words: &[Word]) -> String {
+        words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn repetition_loops_are_cut_and_real_repeats_kept() {
+        let mut looped = words("Perfect, I will send it. Perfect, I will send it. perfect i will send it");
+        drop_repeated_tail(&mut looped);
+        assert_eq!(text(&looped), "Perfect, I will send it.");
+        let mut short = words("Yes, yes. Okay.");
+        drop_repeated_tail(&mut short);
+        assert_eq!(short.len(), 3, "short repeats are speech");
+        let previous = Segment { start_s: 0.0, end_s: 1.0, text: "Thanks for your time.".into(), speaker: None, words: vec![] };
+        assert!(is_repeat(Some(&previous), "thanks for your time"));
+        assert!(!is_repeat(Some(&previous), "Thanks for the time."));
+        assert!(!is_repeat(None, "thanks for your time"));
     }
 }

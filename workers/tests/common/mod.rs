@@ -75,33 +75,4 @@ pub fn transcript_text(clip_dir: &Path) -> String {
     words.into_iter().map(|(_, w)| w).collect::<Vec<_>>().join(" ")
 }
 
-/// Lower-case words without punctuation; hyphens split words.
-pub fn normalise(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .replace(['-', '—'], " ")
-        .split_whitespace()
-        .map(|w| w.chars().filter(|c| c.is_alphanumeric() || *c == '\'').collect::<String>())
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
-/// Word error rate of `hypothesis` against `reference`: word-level edit distance / reference words.
-pub fn word_error_rate(reference: &str, hypothesis: &str) -> f64 {
-    let (r, h) = (normalise(reference), normalise(hypothesis));
-    let mut previous: Vec<usize> = (0..=h.len()).collect();
-    for (i, rw) in r.iter().enumerate() {
-        let mut current = vec![i + 1; h.len() + 1];
-        for (j, hw) in h.iter().enumerate() {
-            let substitution = previous[j] + usize::from(rw != hw);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        previous = current;
-    }
-    previous[h.len()] as f64 / r.len().max(1) as f64
-}
-
-#[test]
-fn word_error_rate_counts_edits() {
-    assert_eq!(word_error_rate("ask not what", "Ask not, what"), 0.0);
-    assert!((word_error_rate("a b c d", "a x c") - 0.5).abs() < 1e-9);
-}
+pub use callcoach_transcribe::wer::word_error_rate;
