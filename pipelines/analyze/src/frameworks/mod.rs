@@ -80,6 +80,25 @@ impl Rules {
     pub fn score(&self, rules: &RuleSet, sentence: &Sentence, role: Role) -> f64 {
         rules.score(&sentence.normalized(), role, &self.classes)
     }
+
+    /// The category whose rules match `sentence` with the most weight (the earlier one on a tie);
+    /// `None` when no rule matches.
+    pub fn best<'r, K: Copy>(
+        &self,
+        categories: impl IntoIterator<Item = (K, &'r RuleSet)>,
+        sentence: &Sentence,
+        role: Role,
+    ) -> Option<K> {
+        let words = sentence.normalized();
+        let mut best: Option<(K, f64)> = None;
+        for (kind, set) in categories {
+            let score = set.score(&words, role, &self.classes);
+            if score > 0.0 && best.is_none_or(|(_, s)| score > s) {
+                best = Some((kind, score));
+            }
+        }
+        best.map(|(kind, _)| kind)
+    }
 }
 
 /// At most this many evidence items per finding: enough to check, short enough to read.

@@ -25,14 +25,7 @@ pub(crate) fn objections(sentences: &[Sentence], input: &AnalysisInput, rules: &
         if role != Role::Customer {
             continue;
         }
-        let mut best: Option<(ObjectionType, f64)> = None;
-        for (kind, set) in TYPES.iter().zip(&rules.objections) {
-            let score = rules.score(set, sentence, role);
-            if score > 0.0 && best.is_none_or(|(_, s)| score > s) {
-                best = Some((*kind, score));
-            }
-        }
-        let Some((kind, _)) = best else { continue };
+        let Some(kind) = rules.best(TYPES.into_iter().zip(&rules.objections), sentence, role) else { continue };
         let repeat = found
             .iter()
             .any(|o| o.objection_type == kind && sentence.start_s() - o.start_s < SAME_OBJECTION_S);

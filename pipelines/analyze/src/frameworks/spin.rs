@@ -22,14 +22,7 @@ pub(crate) fn classify(questions: &Questions, rules: &Rules) -> Vec<Option<SpinT
             if q.role != Role::Rep || rules.score(&rules.not_spin, &q.sentence, q.role) > 0.0 {
                 return None;
             }
-            let mut best: Option<(SpinType, f64)> = None;
-            for (kind, set) in &rules.spin {
-                let score = rules.score(set, &q.sentence, q.role);
-                if score > 0.0 && best.is_none_or(|(_, s)| score > s) {
-                    best = Some((*kind, score));
-                }
-            }
-            best.map(|(kind, _)| kind)
+            rules.best(rules.spin.iter().map(|(kind, set)| (*kind, set)), &q.sentence, q.role)
         })
         .collect()
 }
