@@ -47,8 +47,17 @@ if grep -q "Compiling" <<<"$build_log"; then changed+=("binary: $CALLCOACH_BIN")
 model_log=$("$CALLCOACH_BIN" models install 2>&1) || { printf '%s\n' "$model_log" >&2; exit 1; }
 if ! grep -q "already installed" <<<"$model_log"; then changed+=("model: $(tail -n 1 <<<"$model_log")"); fi
 
+# 5. The S3-compatible server the storage tests run against (s3s-fs 0.14.1 from crates.io), built
+#    into a cache folder outside the checkout; only when missing or another version.
+if [ "$("$S3S_FS_BIN" --version 2>/dev/null || true)" != "s3s-fs $S3S_FS_VERSION" ]; then
+  say "setup: building s3s-fs $S3S_FS_VERSION (S3 test server, about 2 minutes once)"
+  s3_log=$(CARGO_TARGET_DIR="$CARGO_TARGET_DIR/tools" cargo install s3s-fs --version "$S3S_FS_VERSION" \
+    --features binary --locked --root "$TOOLS_DIR" 2>&1) || { printf '%s\n' "$s3_log" >&2; exit 1; }
+  changed+=("S3 test server: $S3S_FS_BIN")
+fi
+
 if [ "${#changed[@]}" -eq 0 ]; then
-  say "setup: nothing to do: packages present, binary up to date, model installed."
+  say "setup: nothing to do: packages present, binary up to date, models installed, S3 test server built."
 else
   for c in "${changed[@]}"; do say "setup: installed $c"; done
 fi

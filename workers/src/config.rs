@@ -12,6 +12,12 @@ const DEFAULT_MODELS_DIR: &str = "models/weights";
 
 #[derive(Debug, Clone, Args)]
 pub struct Config {
+    /// A TOML file of settings: `name = value` lines named like the environment variables below
+    /// without their `CALLCOACH_` prefix, in lower case (`redis_url = "redis://…"`, `store = "s3://…"`,
+    /// `aws_endpoint_url = "http://…"`). Flags and environment variables take precedence over it.
+    #[arg(long, env = "CALLCOACH_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+
     /// Folder holding converted whisper models.
     #[arg(long, env = "CALLCOACH_MODELS", default_value = DEFAULT_MODELS_DIR, global = true)]
     pub models_dir: PathBuf,
@@ -34,7 +40,9 @@ pub struct Config {
     #[arg(long, env = "CALLCOACH_REDIS_URL", default_value = "redis://127.0.0.1:6379", global = true)]
     pub redis_url: String,
 
-    /// Object store for sources and artifacts: `file:///path`, a plain folder path, or `s3://bucket`.
+    /// Object store for sources and artifacts: `file:///path`, a plain folder path, or
+    /// `s3://bucket[/prefix]` (endpoint and credentials from `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`; `AWS_ALLOW_HTTP=true` for a plain-HTTP endpoint).
     #[arg(long, env = "CALLCOACH_STORE", default_value = "callcoach-store", global = true)]
     pub store: String,
 
@@ -89,5 +97,82 @@ impl Config {
 
     pub fn media_limits(&self) -> callcoach_media::MediaLimits {
         callcoach_media::MediaLimits { max_duration_s: self.max_duration_s }
+    }
+}
+
+/// Apply a settings file before the command line is parsed: each `key = value` becomes the environment
+/// variable clap reads for that setting (`redis_url` → `CALLCOACH_REDIS_URL`, `aws_region` →
+/// `AWS_REGION`), unless that variable is already set. So precedence is flag > environment > file >
+/// default, with one definition of every setting (the clap attributes). `known` lists the variables
+/// the binary reads; a key naming none of them is an error.
+pub fn apply_settings_file(path: &std::path::Path, known: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading settings file {}", path.display()))?;
+    let table: toml::Table = text.parse().with_context(|| format!("settings file {}", path.display()))?;
+    let mut settings = Vec::new();
+    for (key, value) in table {
+        let var = if key.starts_with("aws_") { key.to_uppercase() } else { format!("CALLCOACH_{}", key.to_uppercase()) };
+        if !known.contains(&var) && !key.starts_with("aws_") {
+            let mut names: Vec<String> = known
+                .iter()
+                .filter_map(|k| k.strip_prefix("CALLCOACH_"))
+                .filter(|k| *k != "CONFIG")
+                .map(str::to_lowercase)
+                .collect();
+            names.sort();
+            names.dedup();
+            anyhow::bail!("settings file {}: unknown setting `{key}` (known: {}, aws_*)", path.display(), names.join(", "));
+        }
+        let value = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(n) => n.to_string(),
+            toml::Value::Float(x) => x.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => anyhow::bail!("settings file {}: `{key}` must be a string, number or boolean, not {other}", path.display()),
+        };
+        if std::env::var_os(&var).is_none() {
+            settings.push((var, value));
+        }
+    }
+    Ok(settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apply_settings_file;
+
+    fn known() -> Vec<String> {
+        ["CALLCOACH_REDIS_URL", "CALLCOACH_STORE", "CALLCOACH_JOB_ATTEMPTS", "CALLCOACH_CONFIG"].map(String::from).to_vec()
+    }
+
+    #[test]
+    fn a_settings_file_maps_keys_to_the_variables_clap_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("callcoach.toml");
+        std::fs::write(&path, "redis_url = \"redis://10.0.0.5:6379\"\njob_attempts = 7\naws_endpoint_url = \"http://s3:9000\"\n")
+            .unwrap();
+        let mut settings = apply_settings_file(&path, &known()).unwrap();
+        settings.sort();
+        assert_eq!(
+            settings,
+            [
+                ("AWS_ENDPOINT_URL".to_string(), "http://s3:9000".to_string()),
+                ("CALLCOACH_JOB_ATTEMPTS".to_string(), "7".to_string()),
+                ("CALLCOACH_REDIS_URL".to_string(), "redis://10.0.0.5:6379".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_tables_are_errors_that_list_the_known_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("callcoach.toml");
+        std::fs::write(&path, "redis_ulr = \"x\"\n").unwrap();
+        let err = apply_settings_file(&path, &known()).unwrap_err().to_string();
+        assert!(err.contains("unknown setting `redis_ulr`") && err.contains("redis_url"), "{err}");
+        assert!(!err.contains("config,"), "{err}");
+        std::fs::write(&path, "[store]\nx = 1\n").unwrap();
+        assert!(apply_settings_file(&path, &known()).unwrap_err().to_string().contains("must be a string"));
+        assert!(apply_settings_file(&dir.path().join("missing.toml"), &known()).is_err());
     }
 }

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use bytes::Bytes;
 use futures::StreamExt;
+use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
+use object_store::prefix::PrefixStore;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use tokio::io::AsyncWriteExt;
@@ -101,11 +103,8 @@ impl Storage {
         if let Some(path) = spec.strip_prefix("file://") {
             return Self::local(Path::new(path));
         }
-        if spec.starts_with("s3://") {
-            return Err(StorageError::Config {
-                spec: spec.to_string(),
-                reason: "S3 storage is not built into this binary yet (docs/fleet.md)".into(),
-            });
+        if let Some(location) = spec.strip_prefix("s3://") {
+            return Self::s3(spec, location);
         }
         if spec.contains("://") {
             return Err(StorageError::Config { spec: spec.to_string(), reason: "expected file:///path or s3://bucket".into() });
@@ -121,6 +120,56 @@ impl Storage {
         let store = LocalFileSystem::new_with_prefix(&dir)
             .map_err(|source| StorageError::Backend { key: dir.display().to_string(), source })?;
         Ok(Self { store: Arc::new(store), description: format!("file://{}", dir.display()) })
+    }
+
+    /// `s3://bucket[/prefix]`: endpoint, region and credentials from the standard `AWS_*` environment
+    /// variables (`AWS_ENDPOINT_URL` (or `AWS_ENDPOINT`), `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`,
+    /// `AWS_ALLOW_HTTP` for a plain-HTTP store on a private network). Path-style requests, so any
+    /// S3-compatible server works; conditional puts (`If-None-Match`) make stage markers safe.
+    fn s3(spec: &str, location: &str) -> Result<Self, StorageError> {
+        let config = |reason: String| StorageError::Config { spec: spec.to_string(), reason };
+        let (bucket, prefix) = location.split_once('/').unwrap_or((location, ""));
+        if bucket.is_empty() {
+            return Err(config("expected s3://bucket or s3://bucket/prefix".into()));
+        }
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
+            builder = builder.with_region("us-east-1");
+        }
+        let s3 = builder.build().map_err(|e| config(e.to_string()))?;
+        let endpoint = std::env::var("AWS_ENDPOINT").or_else(|_| std::env::var("AWS_ENDPOINT_URL")).unwrap_or_default();
+        let description = if endpoint.is_empty() { spec.to_string() } else { format!("{spec} at {endpoint}") };
+        let prefix = prefix.trim_matches('/');
+        let store: Arc<dyn ObjectStore> =
+            if prefix.is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, prefix)) };
+        Ok(Self { store, description })
+    }
+
+    /// Where this store is, for messages.
+    pub fn describe(&self) -> &str {
+        &self.description
+    }
+
+    /// Keys under `prefix`, sorted.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        let path = ObjectPath::from(prefix);
+        let mut keys = Vec::new();
+        let mut listing = self.store.list(Some(&path));
+        while let Some(meta) = listing.next().await {
+            keys.push(meta.map_err(|e| StorageError::backend(&path, e))?.location.to_string());
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
+    /// An object's content as a stream of chunks, with its size (for HTTP responses).
+    pub async fn get_stream(
+        &self,
+        key: &str,
+    ) -> Result<(u64, futures::stream::BoxStream<'static, Result<Bytes, object_store::Error>>), StorageError> {
+        let path = ObjectPath::from(key);
+        let result = self.store.get(&path).await.map_err(|e| StorageError::backend(&path, e))?;
+        Ok((result.meta.size, result.into_stream()))
     }
 
     pub async fn get(&self, key: &str) -> Result<Bytes, StorageError> {

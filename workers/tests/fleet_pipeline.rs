@@ -17,10 +17,10 @@ fn a_clip_goes_through_every_stage_queue_and_a_bad_one_is_dead_lettered() {
     fleet.set("CALLCOACH_MODELS", common::models_dir().display());
     let jfk = common::fixture("jfk.wav");
     let not_media = common::fixture("bad/not_media.mp4");
-    let printed = fleet.run(&["enqueue", jfk.to_str().unwrap(), "--kind", "pitch"]);
+    let printed = fleet.run(&["enqueue", jfk.to_str().unwrap(), "--kind", "pitch", "--no-wait"]);
     let (clip_id, scorecard_key) = printed.trim().split_once('\t').expect("clip id and scorecard key");
     assert_eq!(scorecard_key, format!("clips/{clip_id}/scorecard.json"));
-    fleet.run(&["enqueue", not_media.to_str().unwrap()]);
+    fleet.run(&["enqueue", not_media.to_str().unwrap(), "--no-wait"]);
 
     let worker = fleet.worker(&[]);
     wait_for(Duration::from_secs(120), "the clip analysed and the bad one dead", || {
@@ -47,7 +47,7 @@ fn a_clip_goes_through_every_stage_queue_and_a_bad_one_is_dead_lettered() {
     // The same clip again: every stage finds its marker and skips; nothing is rewritten.
     let modified = |name: &str| std::fs::metadata(clip.join(name)).unwrap().modified().unwrap();
     let before: Vec<_> = ["audio.wav", "stages/transcribe.json", "scorecard.json"].map(modified).into();
-    fleet.run(&["enqueue", jfk.to_str().unwrap(), "--kind", "pitch"]);
+    fleet.run(&["enqueue", jfk.to_str().unwrap(), "--kind", "pitch", "--no-wait"]);
     wait_for(Duration::from_secs(60), "the re-run through all stages", || fleet.stats("analyze").done == 2);
     let after: Vec<_> = ["audio.wav", "stages/transcribe.json", "scorecard.json"].map(modified).into();
     assert_eq!(before, after, "outputs of a finished clip are not rewritten");

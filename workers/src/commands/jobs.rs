@@ -1,33 +1,14 @@
-//! `callcoach enqueue FILE...` and `callcoach jobs ...`: put clips on the fleet's queues and look
-//! after the queues (statistics, the dead-letter set, re-driving a dead job).
+//! `callcoach jobs ...`: look after the fleet's queues (statistics, the dead-letter set, re-driving
+//! a dead job, no-op jobs for queue tests).
 
-use std::path::PathBuf;
-
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use callcoach_analyze::ClipKind;
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 
 use crate::config::Config;
-use crate::fleet::jobs::{JobOptions, Stage, StageJob, clip_prefix};
+use crate::fleet::jobs::{JobOptions, Stage, StageJob};
 use crate::fleet::queue::{QueueSettings, Queues};
 use crate::pipeline::RepChannel;
-use crate::storage::Storage;
-
-#[derive(Debug, Args)]
-pub struct EnqueueArgs {
-    /// Clips to upload to the object store and queue for the media stage.
-    #[arg(required = true)]
-    pub files: Vec<PathBuf>,
-    /// What the clips are; decides how they are judged.
-    #[arg(long, default_value = "call", value_parser = parse_kind)]
-    pub kind: ClipKind,
-    /// Which channel of a stereo call recording is the rep.
-    #[arg(long, value_enum, default_value_t = RepChannel::Left)]
-    pub rep_channel: RepChannel,
-    /// Replace e-mails, phone and card numbers and long digit runs by tags (see `process --redact`).
-    #[arg(long)]
-    pub redact: bool,
-}
 
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
@@ -61,42 +42,12 @@ pub enum JobsCommand {
     },
 }
 
-fn parse_kind(s: &str) -> Result<ClipKind, String> {
-    s.parse()
-}
-
 fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
 }
 
 async fn queues(config: &Config) -> Result<Queues> {
     Ok(Queues::connect(&config.redis_url, QueueSettings::from_config(config)).await?)
-}
-
-pub fn enqueue(config: &Config, args: EnqueueArgs) -> Result<()> {
-    runtime()?.block_on(async {
-        let storage = Storage::open(&config.store).context("opening the object store")?;
-        let queues = queues(config).await?;
-        for file in &args.files {
-            let clip_id = super::process::clip_id(file)?;
-            let extension = file.extension().and_then(|e| e.to_str()).unwrap_or("bin").to_lowercase();
-            let source_key = format!("uploads/{clip_id}.{extension}");
-            if !storage.exists(&source_key).await? {
-                storage.upload(&source_key, file).await.with_context(|| format!("uploading {}", file.display()))?;
-            }
-            let job = StageJob {
-                clip_id: clip_id.clone(),
-                run_id: uuid::Uuid::new_v4().simple().to_string(),
-                source_key,
-                kind: args.kind,
-                rep_channel: args.rep_channel,
-                options: JobOptions { redact: args.redact, ..JobOptions::default() },
-            };
-            queues.push(Stage::Media, &[job], false).await?;
-            println!("{clip_id}\t{}/scorecard.json", clip_prefix(&clip_id));
-        }
-        Ok(())
-    })
 }
 
 pub fn run(config: &Config, command: JobsCommand) -> Result<()> {

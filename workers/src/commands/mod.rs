@@ -1,4 +1,6 @@
+pub mod batch;
+pub mod jobs;
 pub mod models;
 pub mod process;
-pub mod jobs;
+pub mod serve;
 pub mod worker;

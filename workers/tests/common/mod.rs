@@ -75,4 +75,5 @@ pub fn transcript_text(clip_dir: &Path) -> String {
     words.into_iter().map(|(_, w)| w).collect::<Vec<_>>().join(" ")
 }
 
+#[allow(unused_imports)]
 pub use callcoach_transcribe::wer::word_error_rate;

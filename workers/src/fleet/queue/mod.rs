@@ -8,6 +8,8 @@
 
 pub mod dead_letter;
 
+pub use dead_letter::DeadJob;
+
 use std::time::Duration;
 
 use apalis::prelude::TaskBuilder;

@@ -24,6 +24,7 @@ use callcoach_transcribe::{DecodeOptions, Transcriber};
 
 use crate::config::Config;
 use crate::fleet::jobs::{Stage, StageJob, stage_marker};
+use crate::fleet::metrics::{RunOutcome, record_run};
 use crate::fleet::queue::Queues;
 use crate::storage::{Storage, StorageError};
 
@@ -95,6 +96,14 @@ pub async fn handle(
     tracing::info!(%stage, clip = %job.clip_id, attempt, worker = worker.name(), "stage started");
     let result = run(stage, &job, attempt, &ctx).await;
     let elapsed_ms = started.elapsed().as_millis() as u64;
+    if stage != Stage::Noop {
+        let outcome = match &result {
+            Ok(_) => RunOutcome::Done,
+            Err(StageError::Abort(_)) => RunOutcome::Aborted,
+            Err(StageError::Retry(_)) => RunOutcome::Retried,
+        };
+        record_run(&ctx.queues, stage, outcome, started.elapsed().as_secs_f64()).await;
+    }
     match result {
         Ok(outcome) => {
             tracing::info!(%stage, clip = %job.clip_id, attempt, elapsed_ms, ?outcome, "stage finished");
