@@ -27,6 +27,11 @@ pub struct Config {
     #[arg(long, env = "CALLCOACH_MODEL", default_value = "tiny.en", global = true)]
     pub model: String,
 
+    /// Spoken language: `auto` detects it with a multilingual model (`--model base`) and records it
+    /// as `clip.language`; a code such as `en` or `de` fixes it. English-only models always use `en`.
+    #[arg(long, env = "CALLCOACH_LANGUAGE", default_value = "auto", global = true)]
+    pub language: String,
+
     /// Threads for transcription (default: all cores).
     #[arg(long, env = "CALLCOACH_THREADS", global = true)]
     pub threads: Option<usize>,
@@ -71,6 +76,11 @@ pub struct Config {
     #[arg(long, env = "CALLCOACH_HEARTBEAT_S", default_value_t = 5, global = true)]
     pub heartbeat_s: u64,
 
+    /// Finished jobs are deleted from Redis once this old (workers check every 10 minutes; 0 keeps
+    /// them forever). Dead-lettered jobs are always kept. Artifacts in the store are never touched.
+    #[arg(long, env = "CALLCOACH_KEEP_DONE_S", default_value_t = 86_400, global = true)]
+    pub keep_done_s: u64,
+
     /// Heartbeats a worker may miss before its jobs are handed to other workers.
     #[arg(long, env = "CALLCOACH_MISSED_HEARTBEATS", default_value_t = 3, global = true)]
     pub missed_heartbeats: usize,
@@ -83,8 +93,21 @@ impl Config {
             .max(1)
     }
 
+    /// How the transcription stage decodes, from these settings.
+    pub fn decode_options(&self) -> callcoach_transcribe::DecodeOptions {
+        let language = match self.language.trim() {
+            "" | "auto" => None,
+            code => Some(code.to_lowercase()),
+        };
+        callcoach_transcribe::DecodeOptions { threads: self.threads(), language, ..Default::default() }
+    }
+
     pub fn retry_backoff(&self) -> (Duration, Duration) {
         (Duration::from_secs(self.retry_backoff_s.max(1)), Duration::from_secs(self.retry_backoff_max_s.max(1)))
+    }
+
+    pub fn keep_done(&self) -> Option<Duration> {
+        (self.keep_done_s > 0).then(|| Duration::from_secs(self.keep_done_s))
     }
 
     pub fn poll_interval(&self) -> Duration {

@@ -138,7 +138,7 @@ fn fifty_concurrent_uploads_over_http_become_fifty_scorecards_in_s3() {
         "callcoach_stage_runs_total{stage=\"analyze\",outcome=\"done\"} 50",
         "callcoach_stage_duration_seconds_count{stage=\"media\"} 50",
         "callcoach_queue_jobs{stage=\"transcribe\",state=\"pending\"} 0",
-        "callcoach_jobs_done_total{stage=\"analyze\"} 50",
+        "callcoach_queue_jobs{stage=\"analyze\",state=\"done\"} 50",
     ] {
         assert!(metrics.lines().any(|l| l == line), "metrics have {line:?}:\n{metrics}");
     }

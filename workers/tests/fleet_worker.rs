@@ -107,3 +107,26 @@ fn a_killed_workers_job_is_redelivered_to_another_worker() {
     assert_eq!((stats.pending, stats.scheduled, stats.running, stats.dead), (0, 0, 0, 0), "{stats:?}");
     eprintln!("kill -9 to done on another worker: {} ms", killed_at.elapsed().as_millis());
 }
+
+#[test]
+fn vacuum_removes_finished_jobs_and_keeps_dead_ones() {
+    let mut fleet = Fleet::start();
+    fleet.set("CALLCOACH_JOB_ATTEMPTS", 1);
+    fleet.run(&["jobs", "noop", "--count", "300"]);
+    fleet.run(&["jobs", "noop", "--fail-attempts", "5"]);
+    let _worker = fleet.worker(&["--stages", "noop", "--concurrency", "8"]);
+    wait_for(Duration::from_secs(30), "300 done and 1 dead", || {
+        let s = fleet.stats("noop");
+        s.done == 300 && s.dead == 1
+    });
+    // Too recent for the default cut-off (one day): nothing goes.
+    assert!(fleet.run(&["jobs", "vacuum"]).contains("noop: removed 0 finished jobs"));
+    assert_eq!(fleet.stats("noop").done, 300);
+    let printed = fleet.run(&["jobs", "vacuum", "--older-than-s", "0"]);
+    assert!(printed.contains("noop: removed 300 finished jobs"), "{printed}");
+    let stats = fleet.stats("noop");
+    assert_eq!((stats.done, stats.dead), (0, 1), "{stats:?}");
+    let failed = fleet.failed();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["job"]["options"]["fail_attempts"], 5, "the dead job keeps its data: {}", failed[0]);
+}

@@ -29,6 +29,11 @@ pub enum JobsCommand {
         /// The job id, as `callcoach jobs failed` shows it.
         id: String,
     },
+    /// Delete finished jobs older than `--older-than-s` from Redis (workers also do it periodically).
+    Vacuum {
+        #[arg(long, default_value_t = 86_400)]
+        older_than_s: u64,
+    },
     /// Queue no-op jobs on the `noop` stage (queue tests and benchmarks).
     Noop {
         #[arg(long, default_value_t = 1)]
@@ -96,6 +101,12 @@ pub fn run(config: &Config, command: JobsCommand) -> Result<()> {
             JobsCommand::Retry { id } => {
                 let stage = queues.retry_dead(&id).await?;
                 println!("{id}: back on the {stage} queue");
+            }
+            JobsCommand::Vacuum { older_than_s } => {
+                for stage in Stage::ALL {
+                    let removed = queues.vacuum_done(stage, older_than_s).await?;
+                    println!("{stage}: removed {removed} finished jobs");
+                }
             }
             JobsCommand::Noop { count, fail_attempts, sleep_ms } => {
                 if count == 0 {

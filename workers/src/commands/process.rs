@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use callcoach_analyze::{ClipKind, Playbook};
-use callcoach_transcribe::{DecodeOptions, Transcriber};
+use callcoach_transcribe::Transcriber;
 use clap::Args;
 use sha2::{Digest, Sha256};
 
@@ -56,7 +56,7 @@ pub fn run(config: &Config, args: ProcessArgs) -> Result<()> {
     let work_dir = tempfile::tempdir().context("creating a work folder")?;
     let media = pipeline::media::run(&args.input, info, work_dir.path(), &mut artifacts)?;
     steps.step("transcribing");
-    let options = DecodeOptions { threads: config.threads(), ..DecodeOptions::default() };
+    let options = config.decode_options();
     let mut transcribed =
         pipeline::transcribe::run(&transcriber, &options, &media.audio, media.stereo_call, args.kind, args.rep_channel, &playbook)?;
     if args.redact {

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use callcoach_transcribe::DecodeOptions;
 use clap::Args;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -46,10 +45,12 @@ pub fn run(config: &Config, args: WorkerArgs) -> Result<()> {
             storage,
             queues,
             transcriber,
-            decode: DecodeOptions { threads: config.threads(), ..DecodeOptions::default() },
+            decode: config.decode_options(),
         });
         let concurrency = args.concurrency.max(1);
-        let options = WorkerOptions { stages: stages.clone(), concurrency, batch_size: args.batch_size.unwrap_or(concurrency) };
+        let options = WorkerOptions { stages: stages.clone(), concurrency, batch_size: args.batch_size.unwrap_or(concurrency),
+            keep_done: config.keep_done(),
+        };
         let id = worker::worker_id();
         let (stop, shutdown) = Shutdown::new();
         let mut terminate = signal(SignalKind::terminate())?;

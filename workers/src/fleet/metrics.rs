@@ -69,9 +69,10 @@ pub async fn render(queues: &Queues) -> Result<String, QueueError> {
     for stage in stages {
         stats.push((stage, queues.stats(stage).await?));
     }
-    out.push_str("# HELP callcoach_queue_jobs Jobs in a stage queue, by state.\n# TYPE callcoach_queue_jobs gauge\n");
+    out.push_str("# HELP callcoach_queue_jobs Jobs in a stage queue, by state (done: finished jobs not yet vacuumed).\n# TYPE callcoach_queue_jobs gauge\n");
     for (stage, s) in &stats {
-        for (state, n) in [("pending", s.pending), ("scheduled", s.scheduled), ("running", s.running), ("dead", s.dead)] {
+        let states = [("pending", s.pending), ("scheduled", s.scheduled), ("running", s.running), ("done", s.done), ("dead", s.dead)];
+        for (state, n) in states {
             let _ = writeln!(out, "callcoach_queue_jobs{{stage=\"{stage}\",state=\"{state}\"}} {n}");
         }
     }
@@ -79,11 +80,6 @@ pub async fn render(queues: &Queues) -> Result<String, QueueError> {
     for (stage, s) in &stats {
         let _ = writeln!(out, "callcoach_workers{{stage=\"{stage}\"}} {}", s.workers);
     }
-    out.push_str("# HELP callcoach_jobs_done_total Jobs a stage finished.\n# TYPE callcoach_jobs_done_total counter\n");
-    for (stage, s) in &stats {
-        let _ = writeln!(out, "callcoach_jobs_done_total{{stage=\"{stage}\"}} {}", s.done);
-    }
-
     let mut hashes = Vec::new();
     for stage in stages {
         let hash: HashMap<String, String> = conn.hgetall(metrics_key(queues, stage)).await?;

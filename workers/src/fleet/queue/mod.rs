@@ -7,6 +7,7 @@
 //! attempt limit and the backoff work (docs/fleet.md).
 
 pub mod dead_letter;
+mod vacuum;
 
 pub use dead_letter::DeadJob;
 

@@ -1,7 +1,8 @@
 //! Running stage handlers: one apalis worker per stage queue, each under a unique name, supervised
 //! (restarted under a new name if its backend fails, e.g. while Redis restarts), all stopped
 //! gracefully together: on shutdown a worker takes no new jobs, finishes the ones it holds, hands
-//! back any it had fetched but not started, and exits.
+//! back any it had fetched but not started, and exits. Each worker also removes old finished jobs
+//! from Redis now and then (`CALLCOACH_KEEP_DONE_S`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,8 @@ pub struct WorkerOptions {
     /// Jobs fetched per Redis round trip; at most `concurrency` by default, so that a busy
     /// worker does not hoard jobs an idle one could run.
     pub batch_size: usize,
+    /// Delete finished jobs from Redis once they are this old (`None`: keep them).
+    pub keep_done: Option<Duration>,
 }
 
 /// A fleet-unique worker id: host, process id and a random part. apalis-redis keys a worker's
@@ -62,10 +65,37 @@ pub async fn run(id: &str, ctx: Arc<StageContext>, options: WorkerOptions, shutd
         let (id, ctx, options, shutdown) = (id.to_string(), ctx.clone(), options.clone(), shutdown.clone());
         tasks.spawn(supervise(id, stage, ctx, options, shutdown));
     }
+    if let Some(keep) = options.keep_done {
+        let (ctx, stages, shutdown) = (ctx.clone(), options.stages.clone(), shutdown.clone());
+        tasks.spawn(vacuum_periodically(ctx, stages, keep, shutdown));
+    }
     while let Some(joined) = tasks.join_next().await {
         joined?;
     }
     Ok(())
+}
+
+/// How often a worker removes old finished jobs of its stages from Redis.
+const VACUUM_EVERY: Duration = Duration::from_secs(600);
+
+/// Every [`VACUUM_EVERY`] (the first time soon after start), delete finished jobs older than `keep`.
+/// Several workers doing it at once is harmless: the script only deletes what is still there.
+async fn vacuum_periodically(ctx: Arc<StageContext>, stages: Vec<Stage>, keep: Duration, shutdown: Shutdown) {
+    let mut wait = Duration::from_secs(30);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.clone().wait() => return,
+        }
+        wait = VACUUM_EVERY;
+        for &stage in &stages {
+            match ctx.queues.vacuum_done(stage, keep.as_secs()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(%stage, removed = n, "vacuumed finished jobs"),
+                Err(err) => tracing::warn!(%stage, "vacuuming finished jobs: {err}"),
+            }
+        }
+    }
 }
 
 /// Keep one stage's worker running until shutdown. A worker whose backend fails (Redis gone) is
