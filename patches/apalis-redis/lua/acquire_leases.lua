@@ -37,7 +37,8 @@ end
 
 -- All validated — now mutate
 for _, task_id in ipairs(task_ids) do
-    redis.call("lrem", KEYS[4], 1, task_id)
+    -- (apalis-redis 1.0.0 ran `lrem KEYS[4] 1 task_id` here: a scan of the whole active list per
+    -- job, O(backlog) each, for ids fetch_next.lua has already trimmed off that list. Removed.)
     redis.call("sadd", KEYS[1], task_id)
 
     local meta_key = KEYS[3] .. ":" .. task_id

@@ -36,6 +36,7 @@ pub enum JobsCommand {
     },
     /// Queue no-op jobs on the `noop` stage (queue tests and benchmarks).
     Noop {
+        /// How many jobs to queue.
         #[arg(long, default_value_t = 1)]
         count: usize,
         /// Each job fails this many attempts before it succeeds (a poison job: more than the limit).
@@ -124,7 +125,7 @@ pub fn run(config: &Config, command: JobsCommand) -> Result<()> {
                     .collect();
                 let started = std::time::Instant::now();
                 queues.push(Stage::Noop, &jobs, false).await?;
-                eprintln!("queued {count} noop jobs in {:.2} s", started.elapsed().as_secs_f64());
+                eprintln!("queued {count} noop jobs in {:.3} s", started.elapsed().as_secs_f64());
             }
         }
         Ok(())
