@@ -119,6 +119,26 @@ produced call_stereo.wav "two-voice discovery call, rep LEFT / customer RIGHT"
 produced call_mono.wav "the same call mixed to mono"
 produced call_truth.json "turn times, talk seconds and talk ratio measured on the samples"
 
+# Speech with known word times (synthesised word by word, 16 kHz): boundary accuracy and a 30-minute
+# recording for memory and drift (scripts/fixtures/timing.py).
+py "$helpers/timing.py" --outdir "$tmp"
+produced timing_words.wav "~90 s sales sentences spoken word by word, 16 kHz mono"
+produced timing_words.json "first/last audible sample of every word of timing_words.wav"
+produced long_30min.wav "30 min of the same words with 5-20 s silences, 16 kHz mono"
+produced long_30min.json "word and sentence times of long_30min.wav"
+
+# Other languages, for language detection with a multilingual model (--model base).
+printf '%s\n' "Guten Tag, vielen Dank für Ihre Zeit heute. Ich möchte Ihnen kurz unser neues Angebot vorstellen. Wie arbeitet Ihr Team im Moment, und welche Probleme möchten Sie in diesem Quartal lösen?" \
+  >"$tmp/speech_de.txt"
+py "$helpers/wavtool.py" tts --voice de --speed 150 --text "$tmp/speech_de.txt" --duration 15 --out "$tmp/speech_de.wav"
+produced speech_de.wav "15 s espeak-ng German speech (-v de), 22,050 Hz mono"
+produced speech_de.txt "the text of speech_de.wav"
+printf '%s\n' "Buenos días, muchas gracias por su tiempo hoy. Quiero presentarle brevemente nuestra nueva oferta. ¿Cómo trabaja su equipo ahora, y qué problemas quiere resolver este trimestre?" \
+  >"$tmp/speech_es.txt"
+py "$helpers/wavtool.py" tts --voice es --speed 150 --text "$tmp/speech_es.txt" --duration 15 --out "$tmp/speech_es.wav"
+produced speech_es.wav "15 s espeak-ng Spanish speech (-v es), 22,050 Hz mono"
+produced speech_es.txt "the text of speech_es.wav"
+
 py "$helpers/wavtool.py" silence --seconds 30 --rate 16000 --out "$tmp/silence_30s.wav"
 produced silence_30s.wav "30 s digital silence, 16 kHz mono"
 
@@ -332,6 +352,12 @@ Spoken texts come from \`scripts/fixtures/*.txt\`; sizes and sha256 sums are in 
 | \`portrait_phone.txt\` | the text spoken in portrait_phone.mp4 |
 | \`clip.txt\` | the text spoken in clip.webm |
 | \`silence_30s.wav\` | 30 s digital silence, 16 kHz mono: no-speech handling |
+| \`timing_words.wav\` | ~90 s of sales sentences spoken word by word (espeak-ng, 16 kHz mono), gaps 0.08-0.35 s: word-boundary accuracy |
+| \`timing_words.json\` | truth for timing_words.wav: every word's first and one-past-last audible sample (start_s/end_s) |
+| \`long_30min.wav\` | 30 min of the same words with 5-20 s silences (16 kHz mono): memory and timestamp drift on long audio |
+| \`long_30min.json\` | word, sentence and long-silence times of long_30min.wav |
+| \`speech_de.wav\` | 15 s German speech (espeak-ng -v de): language detection with \`--model base\` (text: \`speech_de.txt\`) |
+| \`speech_es.wav\` | 15 s Spanish speech (espeak-ng -v es): language detection with \`--model base\` (text: \`speech_es.txt\`) |
 | \`jfk.wav\` | 11 s real human speech (whisper.cpp sample, 16 kHz mono): recogniser sanity check |
 | \`jfk.mp3\` | the same as MP3 |
 | \`jfk.txt\` | reference transcript of jfk.wav |

@@ -13,6 +13,7 @@ mod speech_only;
 mod transcriber;
 mod transcript;
 mod voice_activity;
+mod word_edges;
 pub mod wer;
 
 pub use error::TranscribeError;

@@ -4,6 +4,7 @@ use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextPar
 
 use crate::speech_only::SpeechOnly;
 use crate::voice_activity::detect_voice_activity;
+use crate::word_edges;
 use crate::{SAMPLE_RATE, Segment, TranscribeError, Transcript, Word};
 
 /// How to decode. Defaults: greedy, all available cores, no prompt, English, encoder window fitted
@@ -20,6 +21,9 @@ pub struct DecodeOptions {
     /// Decode the speech in windows of at most 30 s cut at pauses, each with an encoder context
     /// (whisper.cpp's `audio_ctx`) sized to it, instead of always encoding a full 30 s window.
     pub fit_encoder_window: bool,
+    /// Move word edges onto the pauses in the audio (`word_edges`): whisper's own word times are often a
+    /// few tenths of a second off, and early after a pause.
+    pub snap_word_edges: bool,
 }
 
 impl Default for DecodeOptions {
@@ -30,6 +34,7 @@ impl Default for DecodeOptions {
             initial_prompt: None,
             language: Some("en".into()),
             fit_encoder_window: true,
+            snap_word_edges: true,
         }
     }
 }
@@ -118,6 +123,10 @@ impl Transcriber {
                 detected_language = whisper_rs::get_lang_str(state.full_lang_id_from_state()).map(str::to_string);
             }
             self.collect_segments(&state, &speech, offset_s, &mut segments);
+        }
+        if options.snap_word_edges {
+            let islands = word_edges::islands(samples, SAMPLE_RATE);
+            word_edges::snap_segments(&mut segments, &islands);
         }
         let language = match language {
             Some(code) => code.to_string(),

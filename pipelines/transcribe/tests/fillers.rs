@@ -2,17 +2,24 @@
 //! fixtures/call_script.txt, with "um" twice, "you know" and "basically") decoded with the default setup and
 //! with `DecodeOptions::keeping_fillers` (an initial prompt written with fillers).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use callcoach_transcribe::{DecodeOptions, SAMPLE_RATE, Transcriber, wer};
 
+/// The checkout, from CARGO_MANIFEST_DIR read at run time (the shared target dir may hold a test binary
+/// built in another checkout).
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Generated fixtures: `CALLCOACH_FIXTURES`, else the checkout's fixtures/ (scripts/fixtures.sh makes them).
+fn fixtures_dir() -> PathBuf {
+    std::env::var_os("CALLCOACH_FIXTURES").map(PathBuf::from).unwrap_or_else(|| repo().join("fixtures"))
 }
 
 /// Left channel (the rep) at 16 kHz, resampled linearly from the fixture's 22.05 kHz.
 fn rep_channel() -> Vec<f32> {
-    let mut reader = hound::WavReader::open(repo().join("fixtures/call_stereo.wav")).expect("fixtures/call_stereo.wav");
+    let mut reader = hound::WavReader::open(fixtures_dir().join("call_stereo.wav")).expect("fixtures/call_stereo.wav");
     let spec = reader.spec();
     assert_eq!(spec.channels, 2);
     let samples: Vec<f32> = reader.samples::<i16>().map(|s| s.expect("sample") as f32 / 32768.0).collect();
@@ -29,7 +36,7 @@ fn rep_channel() -> Vec<f32> {
 }
 
 fn rep_script() -> String {
-    let script = std::fs::read_to_string(repo().join("fixtures/call_script.txt")).expect("fixtures/call_script.txt");
+    let script = std::fs::read_to_string(fixtures_dir().join("call_script.txt")).expect("fixtures/call_script.txt");
     script.lines().filter_map(|line| line.strip_prefix("rep: ")).collect::<Vec<_>>().join(" ")
 }
 

@@ -5,8 +5,15 @@ use std::path::{Path, PathBuf};
 use callcoach_models::{Manifest, install_in, verify};
 use callcoach_transcribe::{DecodeOptions, Transcriber, wer};
 
+/// The checkout, from CARGO_MANIFEST_DIR read at run time (the shared target dir may hold a test binary
+/// built in another checkout).
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Generated fixtures: `CALLCOACH_FIXTURES`, else the checkout's fixtures/ (scripts/fixtures.sh makes them).
+fn fixtures_dir() -> PathBuf {
+    std::env::var_os("CALLCOACH_FIXTURES").map(PathBuf::from).unwrap_or_else(|| repo().join("fixtures"))
 }
 
 fn models_dir() -> PathBuf {
@@ -14,10 +21,10 @@ fn models_dir() -> PathBuf {
 }
 
 fn jfk() -> (Vec<f32>, String) {
-    let mut reader = hound::WavReader::open(repo().join("fixtures/jfk.wav")).expect("fixtures/jfk.wav");
+    let mut reader = hound::WavReader::open(fixtures_dir().join("jfk.wav")).expect("fixtures/jfk.wav");
     assert_eq!((reader.spec().sample_rate, reader.spec().channels), (16_000, 1));
     let samples = reader.samples::<i16>().map(|s| s.expect("sample") as f32 / 32768.0).collect();
-    let reference = std::fs::read_to_string(repo().join("fixtures/jfk.txt")).expect("fixtures/jfk.txt");
+    let reference = std::fs::read_to_string(fixtures_dir().join("jfk.txt")).expect("fixtures/jfk.txt");
     (samples, reference)
 }
 
