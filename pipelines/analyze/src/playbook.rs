@@ -119,7 +119,16 @@ pub struct NextStepRules {
 #[serde(deny_unknown_fields)]
 pub struct TrackerSpec {
     pub name: String,
+    /// Keyword phrases (the rule language's phrases).
+    #[serde(default)]
     pub phrases: Vec<String>,
+    /// Example sentences of a semantic tracker: with the embedding model installed, a sentence also
+    /// counts when its cosine similarity to one of them reaches `threshold`.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Cosine similarity a sentence needs to one example (default 0.6).
+    #[serde(default)]
+    pub threshold: Option<f64>,
 }
 
 /// Signal weights per criterion, and criterion weights, for each clip kind.
@@ -185,6 +194,14 @@ impl Playbook {
 
     /// Rubric signal names must be known, so a typo is an error rather than a silent zero.
     fn check(&self) -> Result<(), PlaybookError> {
+        for tracker in &self.trackers {
+            if tracker.phrases.is_empty() && tracker.examples.is_empty() {
+                return Err(PlaybookError::Invalid(format!("tracker `{}` needs phrases or examples", tracker.name)));
+            }
+            if tracker.threshold.is_some_and(|t| !(0.0..=1.0).contains(&t)) {
+                return Err(PlaybookError::Invalid(format!("tracker `{}`: threshold must be between 0 and 1", tracker.name)));
+            }
+        }
         for (kind, rubric) in [("call", &self.rubric.call), ("pitch", &self.rubric.pitch), ("recognition", &self.rubric.recognition)] {
             for (criterion, signals) in [
                 ("objective_achievement", &rubric.objective_achievement),

@@ -34,6 +34,8 @@ pub(crate) enum QuestionForm {
 }
 
 pub(crate) struct Question<'a> {
+    /// Index of the sentence in the call's sentences.
+    pub index: usize,
     pub sentence: Sentence<'a>,
     pub role: Role,
     pub form: QuestionForm,
@@ -71,7 +73,7 @@ pub(crate) fn find<'a>(sentences: &[Sentence<'a>], input: &AnalysisInput, playbo
         })
     };
     let mut all = Vec::new();
-    for sentence in sentences {
+    for (index, sentence) in sentences.iter().enumerate() {
         // The question proper may follow a greeting or a preamble ("Hello, what do you use today?"):
         // take the first comma-separated clause that opens like a question, else the whole sentence.
         let clauses = clauses(&sentence);
@@ -89,7 +91,7 @@ pub(crate) fn find<'a>(sentences: &[Sentence<'a>], input: &AnalysisInput, playbo
         }
         let role = input.role_of(sentence.speaker());
         let form = if open { QuestionForm::Open } else { QuestionForm::Closed };
-        all.push(Question { sentence: sentence.clone(), role, form });
+        all.push(Question { index, sentence: sentence.clone(), role, form });
     }
     Questions { all }
 }

@@ -106,6 +106,9 @@ pub struct Evidence {
     pub end_s: f64,
     pub speaker: String,
     pub text: String,
+    /// The trained head's probability for this finding (absent when the lexicon found it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -177,6 +180,9 @@ pub struct Objection {
     pub start_s: f64,
     pub text: String,
     pub handled: bool,
+    /// The trained head's probability of this objection type (absent when the lexicon found it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -214,7 +220,8 @@ pub struct Feedback {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisNotes {
-    /// "lexicon" (playbook word lists and syntax rules).
+    /// "lexicon" (playbook word lists and syntax rules), "embedding" (trained heads on sentence
+    /// embeddings) or "combined" (heads on embeddings plus lexicon and syntax features).
     pub method: String,
     /// The rubric's signals, 0 to 1, as measured (absent: not measurable for this clip).
     pub signals: BTreeMap<String, f64>,

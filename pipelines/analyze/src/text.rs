@@ -39,7 +39,12 @@ impl Sentence<'_> {
             end_s: round3(self.end_s()),
             speaker: self.speaker().to_string(),
             text: self.text(),
+            confidence: None,
         }
+    }
+    /// Evidence carrying a head's probability (rounded to 3 decimals).
+    pub fn evidence_with(&self, confidence: Option<f64>) -> Evidence {
+        Evidence { confidence: confidence.map(round3), ..self.evidence() }
     }
     pub fn text(&self) -> String {
         self.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")

@@ -1,6 +1,7 @@
 pub mod batch;
 pub mod jobs;
 pub mod models;
+pub mod playbook;
 pub mod process;
 pub mod serve;
 pub mod worker;

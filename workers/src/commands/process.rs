@@ -37,6 +37,10 @@ pub struct ProcessArgs {
     /// evidence and HTML.
     #[arg(long)]
     pub redact: bool,
+    /// How frameworks are detected: auto (combined when the embedding model is installed, else
+    /// lexicon), lexicon, embedding, combined.
+    #[arg(long, value_enum, default_value_t = pipeline::semantic::AnalysisChoice::Auto)]
+    pub analysis: pipeline::semantic::AnalysisChoice,
 }
 
 fn parse_kind(s: &str) -> Result<ClipKind, String> {
@@ -45,6 +49,7 @@ fn parse_kind(s: &str) -> Result<ClipKind, String> {
 
 pub fn run(config: &Config, args: ProcessArgs) -> Result<()> {
     let playbook = load_playbook(args.playbook.as_deref())?;
+    let semantic = pipeline::semantic::semantic_context(config, args.playbook.as_deref(), args.analysis)?;
     let steps = Steps::new();
     steps.step("probing");
     let info = pipeline::media::probe(&args.input, config)?;
@@ -63,7 +68,16 @@ pub fn run(config: &Config, args: ProcessArgs) -> Result<()> {
         transcribed = transcribed.redacted();
     }
     steps.step("analysing");
-    pipeline::analyze::run(&clip_id, args.kind, &media.info, &transcribed, &playbook, &clip_id, &mut artifacts)?;
+    pipeline::analyze::run(
+        &clip_id,
+        args.kind,
+        &media.info,
+        &transcribed,
+        &playbook,
+        semantic.as_ref(),
+        &clip_id,
+        &mut artifacts,
+    )?;
 
     steps.step("writing artifacts");
     let store = ArtifactStore::local(&args.out)?;

@@ -36,6 +36,11 @@ pub fn run(config: &Config, args: WorkerArgs) -> Result<()> {
     } else {
         None
     };
+    let semantic = if stages.contains(&Stage::Analyze) {
+        crate::pipeline::semantic::semantic_context(config, None, crate::pipeline::semantic::AnalysisChoice::Auto)?
+    } else {
+        None
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let storage = Storage::open(&config.store).context("opening the object store")?;
@@ -46,6 +51,7 @@ pub fn run(config: &Config, args: WorkerArgs) -> Result<()> {
             queues,
             transcriber,
             decode: config.decode_options(),
+            semantic,
         });
         let concurrency = args.concurrency.max(1);
         let options = WorkerOptions { stages: stages.clone(), concurrency, batch_size: args.batch_size.unwrap_or(concurrency),

@@ -1,7 +1,7 @@
 //! Analysis stage: the scorecard and every text artifact, from the transcript and the media facts.
 
 use anyhow::Result;
-use callcoach_analyze::{AnalysisInput, ClipFacts, ClipKind, Playbook, Scorecard, SpokenWord};
+use callcoach_analyze::{AnalysisInput, ClipFacts, ClipKind, Playbook, Scorecard, Semantic, SpokenWord};
 use callcoach_media::MediaInfo;
 use callcoach_transcribe::{Transcript, captions};
 
@@ -16,6 +16,7 @@ pub fn run(
     info: &MediaInfo,
     transcribed: &TranscribeResult,
     playbook: &Playbook,
+    semantic: Option<&Semantic>,
     key_prefix: &str,
     artifacts: &mut Artifacts,
 ) -> Result<Scorecard> {
@@ -30,7 +31,7 @@ pub fn run(
         speakers: transcribed.speakers.clone(),
         words: spoken_words(transcript),
     };
-    let mut scorecard = callcoach_analyze::analyze(&input, playbook);
+    let mut scorecard = callcoach_analyze::analyze_with(&input, playbook, semantic);
     if !transcribed.redacted.is_empty() {
         let removed: Vec<String> = transcribed.redacted.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
         scorecard.analysis.notes.push(format!("personal data redacted: {}", removed.join(", ")));

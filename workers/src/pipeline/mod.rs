@@ -7,6 +7,7 @@
 pub mod analyze;
 pub mod media;
 pub mod redact;
+pub mod semantic;
 pub mod transcribe;
 
 use clap::ValueEnum;

@@ -1,6 +1,7 @@
 //! SPIN: each rep question typed as situation, problem, implication or need-payoff (or none).
 
 use crate::questions::Questions;
+use crate::semantic::{Predictions, Task};
 use crate::{Role, Spin, SpinCategory};
 
 use super::{MAX_EVIDENCE, Rules};
@@ -13,23 +14,37 @@ pub(crate) enum SpinType {
     NeedPayoff,
 }
 
-/// The SPIN type of each rep question (in order), `None` when no rule matches.
-pub(crate) fn classify(questions: &Questions, rules: &Rules) -> Vec<Option<SpinType>> {
+/// In the order of the SPIN head's labels.
+const HEAD_ORDER: [SpinType; 4] = [SpinType::Situation, SpinType::Problem, SpinType::Implication, SpinType::NeedPayoff];
+
+/// The SPIN type of each rep question (in order), `None` when it is not a SPIN question, with the
+/// head's probability when a head decided.
+pub(crate) fn classify(questions: &Questions, rules: &Rules, predictions: Option<&Predictions>) -> (Vec<Option<SpinType>>, Vec<Option<f64>>) {
+    let verdicts = predictions.and_then(|p| p.task(Task::Spin));
     questions
         .all
         .iter()
         .map(|q| {
-            if q.role != Role::Rep || rules.score(&rules.not_spin, &q.sentence, q.role) > 0.0 {
-                return None;
+            if q.role != Role::Rep {
+                return (None, None);
             }
-            rules.best(rules.spin.iter().map(|(kind, set)| (*kind, set)), &q.sentence, q.role)
+            if let Some(verdict) = verdicts.and_then(|v| v[q.index].as_ref()) {
+                return match verdict.label {
+                    Some(label) => (Some(HEAD_ORDER[label]), Some(verdict.probability)),
+                    None => (None, None),
+                };
+            }
+            if rules.score(&rules.not_spin, &q.sentence, q.role) > 0.0 {
+                return (None, None);
+            }
+            (rules.best(rules.spin.iter().map(|(kind, set)| (*kind, set)), &q.sentence, q.role), None)
         })
-        .collect()
+        .unzip()
 }
 
-pub(crate) fn spin(questions: &Questions, types: &[Option<SpinType>]) -> Spin {
+pub(crate) fn spin(questions: &Questions, types: &[Option<SpinType>], confidences: &[Option<f64>]) -> Spin {
     let mut spin = Spin::default();
-    for (question, kind) in questions.all.iter().zip(types) {
+    for ((question, kind), confidence) in questions.all.iter().zip(types).zip(confidences) {
         let Some(kind) = *kind else { continue };
         let category: &mut SpinCategory = match kind {
             SpinType::Situation => &mut spin.situation,
@@ -39,7 +54,7 @@ pub(crate) fn spin(questions: &Questions, types: &[Option<SpinType>]) -> Spin {
         };
         category.count += 1;
         if category.evidence.len() < MAX_EVIDENCE {
-            category.evidence.push(question.sentence.evidence());
+            category.evidence.push(question.sentence.evidence_with(*confidence));
         }
     }
     spin

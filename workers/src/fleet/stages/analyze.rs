@@ -26,9 +26,22 @@ pub async fn run(job: &StageJob, ctx: &StageContext) -> Result<(), StageError> {
             artifacts.add_existing(name);
         }
     }
+    // A playbook uploaded with the job has no trained heads here: its analysis uses the lexicon (and says so).
+    let semantic = ctx.semantic.clone().map(|s| {
+        if job.options.playbook_key.is_some() { callcoach_analyze::Semantic { heads: None, ..s } } else { s }
+    });
     let (clip_id, kind, key_prefix) = (job.clip_id.clone(), job.kind, prefix.clone());
     let artifacts = blocking(move || {
-        pipeline::analyze::run(&clip_id, kind, &info, &transcribed, &playbook, &key_prefix, &mut artifacts)?;
+        pipeline::analyze::run(
+            &clip_id,
+            kind,
+            &info,
+            &transcribed,
+            &playbook,
+            semantic.as_ref(),
+            &key_prefix,
+            &mut artifacts,
+        )?;
         Ok(artifacts)
     })
     .await

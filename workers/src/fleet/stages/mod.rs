@@ -79,6 +79,8 @@ pub struct StageContext {
     /// Loaded once per worker process when it runs the transcription stage.
     pub transcriber: Option<Arc<Transcriber>>,
     pub decode: DecodeOptions,
+    /// The embedding model and trained heads, loaded once per worker that runs analysis (when installed).
+    pub semantic: Option<callcoach_analyze::Semantic>,
 }
 
 /// The apalis handler of every stage queue: run the stage, then map the outcome for apalis
