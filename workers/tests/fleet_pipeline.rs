@@ -1,6 +1,7 @@
 //! The real stages through the queues: a clip enqueued goes media → transcribe → analyze on a
 //! worker and ends as the contract's artifacts under `clips/<id>/` in the object store; an unusable
-//! input is dead-lettered at once; re-enqueueing a finished clip redoes nothing.
+//! input is dead-lettered at once; re-enqueueing a finished clip redoes nothing, and with other settings
+//! redoes only transcription and analysis.
 
 mod common;
 #[path = "common/fleet.rs"]
@@ -45,12 +46,31 @@ fn a_clip_goes_through_every_stage_queue_and_a_bad_one_is_dead_lettered() {
     assert_eq!(failed[0]["attempts"], 1, "an unusable input is not retried: {}", failed[0]);
 
     // The same clip again: every stage finds its marker and skips; nothing is rewritten.
+    let stage_files = || -> Vec<String> {
+        let mut names: Vec<String> =
+            std::fs::read_dir(clip.join("stages")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into()).collect();
+        names.sort();
+        names
+    };
+    let transcript_key = stage_files().into_iter().find(|n| n.ends_with(".json")).expect("the transcription stage's output");
+    let transcript_key = format!("stages/{transcript_key}");
     let modified = |name: &str| std::fs::metadata(clip.join(name)).unwrap().modified().unwrap();
-    let before: Vec<_> = ["audio.wav", "stages/transcribe.json", "scorecard.json"].map(modified).into();
+    let before: Vec<_> = ["audio.wav", transcript_key.as_str(), "scorecard.json"].map(modified).into();
+    let markers_before = stage_files();
     fleet.run(&["enqueue", jfk.to_str().unwrap(), "--kind", "pitch", "--no-wait"]);
     wait_for(Duration::from_secs(60), "the re-run through all stages", || fleet.stats("analyze").done == 2);
-    let after: Vec<_> = ["audio.wav", "stages/transcribe.json", "scorecard.json"].map(modified).into();
+    let after: Vec<_> = ["audio.wav", transcript_key.as_str(), "scorecard.json"].map(modified).into();
     assert_eq!(before, after, "outputs of a finished clip are not rewritten");
     assert_eq!(std::fs::read(clip.join("scorecard.json")).unwrap(), scorecard_bytes);
+    assert_eq!(stage_files(), markers_before, "no new markers for the same settings");
+
+    // The same clip with other settings is analysed again (the media stage's work is reused).
+    let audio_before = modified("audio.wav");
+    fleet.run(&["enqueue", jfk.to_str().unwrap(), "--kind", "recognition", "--no-wait"]);
+    wait_for(Duration::from_secs(60), "the run with another kind", || fleet.stats("analyze").done == 3);
+    let scorecard: serde_json::Value = serde_json::from_slice(&std::fs::read(clip.join("scorecard.json")).unwrap()).unwrap();
+    assert_eq!(scorecard["clip"]["kind"], "recognition", "a new kind gives a new scorecard");
+    assert_eq!(modified("audio.wav"), audio_before, "the media stage's outputs are reused");
+    assert_eq!(stage_files().len(), markers_before.len() + 3, "a transcript and two markers for the new settings");
     drop(worker);
 }

@@ -85,7 +85,7 @@ pub async fn clip_status(
     let mut stages = Vec::new();
     for stage in PIPELINE {
         let failed = dead.iter().find(|d| d.stage == stage);
-        let state = if storage.exists(&stage_marker(clip_id, stage)).await? {
+        let state = if storage.exists(&stage_marker(clip_id, stage, &request.settings_tag())).await? {
             State::Done
         } else if failed.is_some() {
             State::Failed

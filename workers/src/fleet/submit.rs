@@ -48,6 +48,13 @@ pub struct ClipRequest {
     pub run_id: String,
 }
 
+impl ClipRequest {
+    /// The settings tag of this submission's stage markers ([`crate::fleet::jobs::settings_tag`]).
+    pub fn settings_tag(&self) -> String {
+        crate::fleet::jobs::settings_tag(self.kind, self.rep_channel, self.redact, None)
+    }
+}
+
 /// Options of a submission that are not about its source.
 #[derive(Debug, Clone, Default)]
 pub struct SubmitOptions {

@@ -104,6 +104,23 @@ impl StageJob {
     pub fn dedupe_key(&self) -> String {
         format!("{}:{}", self.clip_id, self.run_id)
     }
+
+    /// This job's [`settings_tag`].
+    pub fn settings_tag(&self) -> String {
+        settings_tag(self.kind, self.rep_channel, self.options.redact, self.options.playbook_key.as_deref())
+    }
+}
+
+/// The settings that transcription and analysis output depend on besides the clip's content (which its id
+/// already names): kind, rep channel, redaction and playbook, as 8 hex digits of their sha256. Their markers
+/// and the intermediate transcript are keyed by it, so a clip submitted again with other settings is
+/// transcribed and analysed again instead of reusing a run made with different ones; the same settings
+/// find the earlier run's marker and skip. The media stage depends on the content alone.
+pub fn settings_tag(kind: ClipKind, rep_channel: RepChannel, redact: bool, playbook_key: Option<&str>) -> String {
+    use sha2::{Digest, Sha256};
+    let settings = serde_json::json!({ "kind": kind, "rep_channel": rep_channel, "redact": redact, "playbook": playbook_key });
+    let digest = Sha256::digest(settings.to_string().as_bytes());
+    digest[..4].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Where a clip's artifacts live: `clips/<clip-id>` (the output contract).
@@ -113,13 +130,19 @@ pub fn clip_prefix(clip_id: &str) -> String {
 
 /// The marker a stage writes last, with `PutMode::Create`, once all its outputs for the clip are
 /// stored. Its presence means "done": a re-delivered job finds it and skips the work.
-pub fn stage_marker(clip_id: &str, stage: Stage) -> String {
-    format!("{}/stages/{}.done", clip_prefix(clip_id), stage.name())
+/// Per [`settings_tag`] for every stage but media: `stages/media.done`, `stages/analyze.<tag>.done`.
+pub fn stage_marker(clip_id: &str, stage: Stage, settings_tag: &str) -> String {
+    match stage {
+        Stage::Media | Stage::Noop => format!("{}/stages/{}.done", clip_prefix(clip_id), stage.name()),
+        Stage::Transcribe | Stage::Analyze => {
+            format!("{}/stages/{}.{settings_tag}.done", clip_prefix(clip_id), stage.name())
+        }
+    }
 }
 
-/// Intermediate output of the transcription stage (transcript and speaker roles).
-pub fn transcribed_key(clip_id: &str) -> String {
-    format!("{}/stages/transcribe.json", clip_prefix(clip_id))
+/// Intermediate output of the transcription stage (transcript and speaker roles), per [`settings_tag`].
+pub fn transcribed_key(clip_id: &str, settings_tag: &str) -> String {
+    format!("{}/stages/transcribe.{settings_tag}.json", clip_prefix(clip_id))
 }
 
 #[cfg(test)]

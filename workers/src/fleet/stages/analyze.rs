@@ -14,8 +14,8 @@ pub async fn run(job: &StageJob, ctx: &StageContext) -> Result<(), StageError> {
     let prefix = clip_prefix(&job.clip_id);
     let info: MediaInfo =
         serde_json::from_slice(&ctx.storage.get(&format!("{prefix}/media.json")).await?).context("media.json").abort()?;
-    let transcribed: TranscribeResult = serde_json::from_slice(&ctx.storage.get(&transcribed_key(&job.clip_id)).await?)
-        .context("stages/transcribe.json")
+    let transcribed: TranscribeResult = serde_json::from_slice(&ctx.storage.get(&transcribed_key(&job.clip_id, &job.settings_tag())).await?)
+        .context("the transcription stage's transcript")
         .abort()?;
     let playbook = super::playbook(job, ctx).await?;
 

@@ -134,7 +134,7 @@ async fn run(stage: Stage, job: &StageJob, attempt: usize, ctx: &StageContext) -
     if stage == Stage::Noop {
         return noop::run(job, attempt).await;
     }
-    let marker = stage_marker(&job.clip_id, stage);
+    let marker = stage_marker(&job.clip_id, stage, &job.settings_tag());
     let outcome = if ctx.storage.exists(&marker).await? {
         Outcome::AlreadyDone
     } else {

@@ -1,5 +1,5 @@
 //! Transcription stage: `audio.wav` in, the transcript with speaker roles out (an intermediate,
-//! `stages/transcribe.json`; the analysis stage writes the contract's `transcript.json`).
+//! `stages/transcribe.<settings>.json`; the analysis stage writes the contract's `transcript.json`).
 
 use anyhow::Context;
 
@@ -24,6 +24,6 @@ pub async fn run(job: &StageJob, ctx: &StageContext) -> Result<(), StageError> {
     .await
     .retry()?;
     let json = serde_json::to_vec(&transcribed).context("encoding the transcript").abort()?;
-    ctx.storage.put(&transcribed_key(&job.clip_id), json).await?;
+    ctx.storage.put(&transcribed_key(&job.clip_id, &job.settings_tag()), json).await?;
     Ok(())
 }
