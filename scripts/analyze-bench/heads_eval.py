@@ -99,6 +99,8 @@ def main():
     for split in ("dev", "test"):
         ts = [t for t in truths if t["split"] == split]
         report["split"][split] = {m: score_dir(ts, os.path.join(a.out, "split", m)) for m in METHODS}
+    test_truths = [t for t in truths if t["split"] == "test"]
+    report["devtrained"] = {m: score_dir(test_truths, os.path.join(a.out, "devtrained", m)) for m in METHODS}
     fold_dirs = sorted(os.listdir(os.path.join(a.out, "kfold")), key=int)
     for m in METHODS:
         report["kfold"][m] = []
@@ -124,6 +126,11 @@ def main():
             summary.setdefault(key, {})[m] = {"dev": dev, "test": test, "kfold_mean": mean, "kfold_sd": sd, "folds": folds}
             cells.append(f"{dev:6.3f} {test:6.3f} {mean:6.3f}±{sd:5.3f}")
         print(f"{label:<20}{target:>7.2f} | " + " | ".join(cells))
+    print("\nHeld-out test split, heads trained on the examples plus the dev scripts' labelled turns:")
+    for key, label, target in TASKS:
+        cells = "  ".join(f"{m} {report['devtrained'][m][key]:.3f}" for m in METHODS)
+        summary.setdefault(key, {})["devtrained"] = {m: report["devtrained"][m][key] for m in METHODS}
+        print(f"  {label:<20} (target {target:.2f})  {cells}")
 
     print("\nPer category, held-out test split (heads trained on the examples only):")
     for m in METHODS:

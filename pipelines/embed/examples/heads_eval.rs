@@ -247,6 +247,12 @@ fn main() {
     };
     let all: Vec<&String> = calls.keys().collect();
     run(&out.join("split"), &builtin, &all);
+    // Examples plus the labelled turns of the dev scripts, scored on the test scripts (still held out).
+    let dev: Vec<(&String, &Call)> = calls.iter().filter(|(_, c)| c.split == "dev").collect();
+    let test: Vec<&String> = calls.iter().filter(|(_, c)| c.split == "test").map(|(n, _)| n).collect();
+    let mut with_dev = builtin.clone();
+    with_dev.extend(script_examples(&dev));
+    run(&out.join("devtrained"), &with_dev, &test);
     for fold in 0..folds {
         let scored: Vec<&String> = all.iter().enumerate().filter(|(i, _)| i % folds == fold).map(|(_, n)| *n).collect();
         let rest: Vec<(&String, &Call)> = calls.iter().filter(|(n, _)| !scored.contains(n)).collect();

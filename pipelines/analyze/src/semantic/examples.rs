@@ -16,13 +16,17 @@ use crate::Role;
 
 use super::Task;
 
-const BUILTIN: [(&str, &str); 5] = [
+const BUILTIN: [(&str, &str); 9] = [
     ("spin.toml", include_str!("../playbook/examples/spin.toml")),
+    ("spin_more.toml", include_str!("../playbook/examples/spin_more.toml")),
     // Buying-process questions are situation questions (scripts/analyze-bench/README.md); a supplement.
     ("spin_buying.toml", include_str!("examples/spin_buying.toml")),
     ("meddicc.toml", include_str!("../playbook/examples/meddicc.toml")),
+    ("meddicc_more.toml", include_str!("../playbook/examples/meddicc_more.toml")),
     ("objections.toml", include_str!("../playbook/examples/objections.toml")),
+    ("objections_more.toml", include_str!("../playbook/examples/objections_more.toml")),
     ("next_steps.toml", include_str!("../playbook/examples/next_steps.toml")),
+    ("next_steps_more.toml", include_str!("../playbook/examples/next_steps_more.toml")),
 ];
 
 /// One file of examples for one task.
