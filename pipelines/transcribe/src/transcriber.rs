@@ -170,7 +170,9 @@ impl Transcriber {
             }
             // Map times back; words from different speech spans go to separate segments.
             let mut groups: Vec<(usize, Vec<Word>)> = Vec::new();
-            for mut word in words.into_iter().filter_map(WordBuilder::finish) {
+            let mut finished: Vec<Word> = words.into_iter().filter_map(WordBuilder::finish).collect();
+            drop_annotations(&mut finished);
+            for mut word in finished {
                 let (start_s, end_s, span) = speech.to_original(word.start_s, word.end_s);
                 (word.start_s, word.end_s) = (start_s, end_s);
                 match groups.last_mut() {
@@ -203,6 +205,35 @@ impl Transcriber {
 fn is_repeat(previous: Option<&Segment>, text: &str) -> bool {
     let words = crate::wer::normalise(text);
     words.len() >= 3 && previous.is_some_and(|p| crate::wer::normalise(&p.text) == words)
+}
+
+/// Drop whisper's descriptions of non-speech sound, which nobody said: a run of words from one that opens
+/// with `[` or `(` to the one that closes it ("[wind blowing]", "(music)", "[BLANK_AUDIO]"), and words
+/// made only of music notes or asterisks.
+fn drop_annotations(words: &mut Vec<Word>) {
+    let mut inside: Option<char> = None;
+    words.retain(|word| {
+        let text = word.text.trim();
+        let closes = |close: char| text.trim_end_matches(|c: char| c.is_ascii_punctuation() && c != close).ends_with(close);
+        if let Some(close) = inside {
+            if closes(close) {
+                inside = None;
+            }
+            return false;
+        }
+        let open = match text.chars().next() {
+            Some('[') => Some(']'),
+            Some('(') => Some(')'),
+            _ => None,
+        };
+        if let Some(close) = open {
+            if !closes(close) {
+                inside = Some(close);
+            }
+            return false;
+        }
+        !text.chars().all(|c| matches!(c, '♪' | '♫' | '*') || c.is_whitespace())
+    });
 }
 
 /// Drop a loop inside a segment: while its last k >= 3 words repeat the k before them, the repeat goes.
@@ -296,6 +327,16 @@ mod tests {
 
     fn text(words: &[Word]) -> String {
         words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn descriptions_of_sounds_are_dropped_and_speech_kept() {
+        let mut annotated = words("[wind blowing] Thanks, (laughs) bye. (upbeat music playing) ♪ [BLANK_AUDIO]");
+        drop_annotations(&mut annotated);
+        assert_eq!(text(&annotated), "Thanks, bye.");
+        let mut plain = words("We pay three (3) dollars a seat.");
+        drop_annotations(&mut plain);
+        assert_eq!(text(&plain), "We pay three dollars a seat.", "only bracketed words go");
     }
 
     #[test]
