@@ -32,11 +32,9 @@ pub struct Config {
     #[arg(long, env = "CALLCOACH_LANGUAGE", default_value = "auto", global = true)]
     pub language: String,
 
-    /// Keep disfluencies ("um", "uh", "you know") in transcripts by prompting whisper with them; without
-    /// it whisper drops most of them and the filler counts coaches read come out too low. On 6 labelled
-    /// calls: filler recall 0.44 → 0.75, WER 24.7 → 22.9 %, 8 % more processing time; on 60 s of
-    /// continuous speech up to 1.8× the decoding time (docs/performance.md). `false` decodes without it.
-    #[arg(long, env = "CALLCOACH_KEEP_FILLERS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    /// Keep disfluencies ("um", "uh", "you know") in transcripts by prompting whisper with them: filler
+    /// recall 0.50 → 1.00 at equal WER in a test, but about 1.8× the decoding time (docs/performance.md).
+    #[arg(long, env = "CALLCOACH_KEEP_FILLERS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub keep_fillers: bool,
 
     /// Threads for transcription (default: all cores).
