@@ -28,7 +28,7 @@ pub(crate) fn objections(
     let window_s = playbook.objections.handled_window.window_s;
     let verdicts = predictions.and_then(|p| p.task(Task::Objections));
     // Every customer sentence that reads as an objection, with the head's probability when it decided.
-    let mut candidates: Vec<(usize, ObjectionType, Option<f64>)> = Vec::new();
+    let mut candidates: Vec<Candidate> = Vec::new();
     for (index, sentence) in sentences.iter().enumerate() {
         let role = input.role_of(sentence.speaker());
         if role != Role::Customer {
@@ -43,11 +43,11 @@ pub(crate) fn objections(
             None => (rules.best(TYPES.into_iter().zip(&rules.objections), sentence, role), None),
         };
         if let Some(kind) = kind {
-            candidates.push((index, kind, confidence));
+            candidates.push(Candidate { index, kind, confidence });
         }
     }
     let mut found: Vec<Objection> = Vec::new();
-    for (index, kind, confidence) in one_per_turn(sentences, candidates) {
+    for Candidate { index, kind, confidence } in one_per_turn(sentences, candidates) {
         let sentence = &sentences[index];
         let repeat = found
             .iter()
@@ -71,25 +71,31 @@ pub(crate) fn objections(
     found
 }
 
+/// A sentence that reads as an objection: its index, type and the head's probability (`None` for the
+/// lexicon).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Candidate {
+    index: usize,
+    kind: ObjectionType,
+    confidence: Option<f64>,
+}
+
 /// A customer raises one objection a turn (the sentences up to the other party's next word): of the
 /// head's candidates in one turn keep the most probable. Lexicon candidates have no probability and are
 /// all kept (picking the first cost the lexicon 0.03 F1 on the dev scripts). Candidates are in sentence
 /// order.
-fn one_per_turn(
-    sentences: &[Sentence],
-    candidates: Vec<(usize, ObjectionType, Option<f64>)>,
-) -> Vec<(usize, ObjectionType, Option<f64>)> {
+fn one_per_turn(sentences: &[Sentence], candidates: Vec<Candidate>) -> Vec<Candidate> {
     let mut turn_of = Vec::with_capacity(sentences.len());
     for (i, sentence) in sentences.iter().enumerate() {
         let changed = i > 0 && sentence.speaker() != sentences[i - 1].speaker();
         turn_of.push(turn_of.last().copied().unwrap_or(0) + usize::from(changed));
     }
-    let mut kept: Vec<((usize, ObjectionType, Option<f64>), usize)> = Vec::new();
+    let mut kept: Vec<(Candidate, usize)> = Vec::new();
     for candidate in candidates {
-        let turn = turn_of[candidate.0];
-        match kept.last_mut() {
-            Some((best, best_turn)) if *best_turn == turn && best.2.is_some() && candidate.2.is_some() => {
-                if candidate.2.unwrap_or(0.0) > best.2.unwrap_or(0.0) {
+        let turn = turn_of[candidate.index];
+        match (kept.last_mut(), candidate.confidence) {
+            (Some((best, best_turn)), Some(p)) if *best_turn == turn && best.confidence.is_some() => {
+                if best.confidence.is_some_and(|q| p > q) {
                     *best = candidate;
                 }
             }
@@ -97,6 +103,37 @@ fn one_per_turn(
         }
     }
     kept.into_iter().map(|(candidate, _)| candidate).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ClipKind, testing};
+
+    #[test]
+    fn a_turn_keeps_its_most_probable_head_candidate_and_every_lexicon_one() {
+        let input = testing::input(
+            ClipKind::Call,
+            &[("customer", "It is too expensive. And we use another tool."), ("rep", "I see."), ("customer", "Not this quarter.")],
+        );
+        let words = input.words_in_time_order();
+        let sentences = crate::text::sentences(&words);
+        assert_eq!(sentences.len(), 4, "two customer sentences, the rep's, the customer's");
+        let head = |index, kind, p| Candidate { index, kind, confidence: Some(p) };
+        let kept = one_per_turn(
+            &sentences,
+            vec![
+                head(0, ObjectionType::Price, 0.72),
+                head(1, ObjectionType::Competition, 0.91),
+                head(3, ObjectionType::Timing, 0.80),
+            ],
+        );
+        assert_eq!(kept, vec![head(1, ObjectionType::Competition, 0.91), head(3, ObjectionType::Timing, 0.80)]);
+
+        let lexicon = |index, kind| Candidate { index, kind, confidence: None };
+        let both = vec![lexicon(0, ObjectionType::Price), lexicon(1, ObjectionType::Competition)];
+        assert_eq!(one_per_turn(&sentences, both.clone()), both, "without probabilities nothing is dropped");
+    }
 }
 
 /// Acknowledged, and answered with value or evidence in a sentence that is not a discount offer.
