@@ -82,10 +82,11 @@ pub async fn clip_status(
                 .collect()
         })
         .unwrap_or_default();
+    let settings_tag = request.job().settings_tag();
     let mut stages = Vec::new();
     for stage in PIPELINE {
         let failed = dead.iter().find(|d| d.stage == stage);
-        let state = if storage.exists(&stage_marker(clip_id, stage, &request.settings_tag())).await? {
+        let state = if storage.exists(&stage_marker(clip_id, stage, &settings_tag)).await? {
             State::Done
         } else if failed.is_some() {
             State::Failed

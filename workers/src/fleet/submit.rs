@@ -49,9 +49,17 @@ pub struct ClipRequest {
 }
 
 impl ClipRequest {
-    /// The settings tag of this submission's stage markers ([`crate::fleet::jobs::settings_tag`]).
-    pub fn settings_tag(&self) -> String {
-        crate::fleet::jobs::settings_tag(self.kind, self.rep_channel, self.redact, None)
+    /// The job this submission puts on the first stage's queue (and every later stage carries); its
+    /// [`StageJob::settings_tag`] names the submission's stage markers.
+    pub fn job(&self) -> StageJob {
+        StageJob {
+            clip_id: self.clip_id.clone(),
+            run_id: self.run_id.clone(),
+            source_key: self.source_key.clone(),
+            kind: self.kind,
+            rep_channel: self.rep_channel,
+            options: JobOptions { redact: self.redact, ..JobOptions::default() },
+        }
     }
 }
 
@@ -131,14 +139,6 @@ pub async fn submit(
         .put(&request_key(&request.clip_id), serde_json::to_vec_pretty(&request)?)
         .await
         .context("recording the request")?;
-    let job = StageJob {
-        clip_id: request.clip_id.clone(),
-        run_id: request.run_id.clone(),
-        source_key: request.source_key.clone(),
-        kind: request.kind,
-        rep_channel: request.rep_channel,
-        options: JobOptions { redact: request.redact, ..JobOptions::default() },
-    };
-    queues.push(Stage::Media, &[job], false).await.context("queueing the media stage")?;
+    queues.push(Stage::Media, &[request.job()], false).await.context("queueing the media stage")?;
     Ok(request)
 }
