@@ -9,7 +9,7 @@
 //! Options: `--full-window` (encode a whole 30 s window whatever the audio's length),
 //! `--beam N`, `--prompt TEXT` or `--keep-fillers`, `--channel N` (default: mix all channels).
 //! Input that is not 16 kHz is resampled linearly (use a 16 kHz file for exact comparisons).
-//! The transcript goes to stderr.
+//! The transcript goes to stderr; `RUST_LOG=callcoach_transcribe=debug` adds every decoded window and segment.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -110,6 +110,11 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn main() -> ExitCode {
+    // RUST_LOG=callcoach_transcribe=debug shows every decoded window and segment on stderr.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let args = match parse() {
         Ok(args) => args,
         Err(e) => {

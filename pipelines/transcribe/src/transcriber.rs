@@ -122,7 +122,7 @@ impl Transcriber {
             if language.is_none() && detected_language.is_none() {
                 detected_language = whisper_rs::get_lang_str(state.full_lang_id_from_state()).map(str::to_string);
             }
-            self.collect_segments(&state, &speech, offset_s, &mut segments);
+            self.collect_segments(&state, &speech, offset_s, input.len() as f64 / SAMPLE_RATE as f64, &mut segments);
         }
         if options.snap_word_edges {
             let islands = word_edges::islands(samples, SAMPLE_RATE);
@@ -136,7 +136,17 @@ impl Transcriber {
     }
 
     /// Turn the decoded segments of one window into words with original times, appended to `segments`.
-    fn collect_segments(&self, state: &WhisperState, speech: &SpeechOnly, offset_s: f64, segments: &mut Vec<Segment>) {
+    /// `window_s` is the window's length: a segment that whisper ends beyond it had no closing timestamp
+    /// (its token times are then spread over a whole 30 s window; see docs/performance.md, "Keeping
+    /// fillers").
+    fn collect_segments(
+        &self,
+        state: &WhisperState,
+        speech: &SpeechOnly,
+        offset_s: f64,
+        window_s: f64,
+        segments: &mut Vec<Segment>,
+    ) {
         let end_of_text = self.context.token_eot();
         for segment in state.as_iter() {
             let mut words: Vec<WordBuilder> = Vec::new();
@@ -165,7 +175,21 @@ impl Transcriber {
                 }
             }
             let mean_log_probability = if token_count > 0 { log_probability_sum / token_count as f64 } else { f64::MIN };
-            if segment.no_speech_probability() > NO_SPEECH_PROBABILITY_LIMIT && mean_log_probability < LOW_LOG_PROBABILITY {
+            let not_speech =
+                segment.no_speech_probability() > NO_SPEECH_PROBABILITY_LIMIT && mean_log_probability < LOW_LOG_PROBABILITY;
+            let (start_s, end_s) = (segment.start_timestamp() as f64 / 100.0, segment.end_timestamp() as f64 / 100.0);
+            tracing::debug!(
+                window_start_s = offset_s,
+                start_s,
+                end_s,
+                untimed = end_s > window_s + 1.0,
+                no_speech_probability = segment.no_speech_probability(),
+                mean_log_probability,
+                dropped = not_speech,
+                text = segment.to_str_lossy().unwrap_or_default().as_ref(),
+                "decoded a segment (times in the window)"
+            );
+            if not_speech {
                 continue;
             }
             // Map times back; words from different speech spans go to separate segments.
