@@ -93,6 +93,10 @@ impl Transcriber {
         }
 
         let language = if self.is_multilingual() { options.language.as_deref() } else { Some("en") };
+        let prompt = match &options.initial_prompt {
+            Some(text) => Some(self.timed_prompt(text)?),
+            None => None,
+        };
         let mut state = self.context.create_state().map_err(|e| TranscribeError::Decode(e.to_string()))?;
         let speech = SpeechOnly::new(samples, SAMPLE_RATE, &activity);
         let windows: Vec<std::ops::Range<usize>> = if options.fit_encoder_window {
@@ -110,7 +114,7 @@ impl Transcriber {
                 input.resize(MIN_INPUT_SAMPLES, 0.0);
             }
             let audio_ctx = if options.fit_encoder_window { encoder_context(input.len()) } else { 0 };
-            let params = decode_params(options, language, audio_ctx);
+            let params = decode_params(options, language, audio_ctx, prompt.as_deref());
             let started = std::time::Instant::now();
             state.full(params, &input).map_err(|e| TranscribeError::Decode(e.to_string()))?;
             tracing::debug!(
@@ -133,6 +137,33 @@ impl Transcriber {
             None => detected_language.unwrap_or_default(),
         };
         Ok(Transcript { language, segments })
+    }
+
+    /// The prompt as whisper's own context looks: each sentence between timestamp tokens
+    /// (`<|0.00|> Umm, let me think like, hmm...<|2.40|><|2.40|> Okay, ...<|5.60|>`).
+    ///
+    /// Whisper was trained with the previous window's tokens, timestamps included, as its context. Given
+    /// plain text instead, tiny.en stops emitting timestamps: each window decodes as one untimed segment,
+    /// its words are spread over 30 s and whisper.cpp skips the rest of the window at the first
+    /// end-of-text (docs/performance.md, "Keeping fillers"). The times given here are nominal: a sentence
+    /// lasts `PROMPT_SECONDS_PER_WORD` per word.
+    fn timed_prompt(&self, text: &str) -> Result<Vec<std::ffi::c_int>, TranscribeError> {
+        let timestamp = |seconds: f64| self.context.token_beg() + (seconds / 0.02).round() as i32;
+        let mut tokens = Vec::new();
+        let mut at_s = 0.0;
+        for sentence in sentences(text) {
+            let words = sentence.split_whitespace().count() as f64;
+            let end_s = (at_s + words * PROMPT_SECONDS_PER_WORD).min(WINDOW_S);
+            let text_tokens = self
+                .context
+                .tokenize(&format!(" {sentence}"), MAX_PROMPT_TOKENS)
+                .map_err(|e| TranscribeError::Decode(format!("cannot tokenize the prompt: {e}")))?;
+            tokens.push(timestamp(at_s));
+            tokens.extend(text_tokens);
+            tokens.push(timestamp(end_s));
+            at_s = end_s;
+        }
+        Ok(tokens)
     }
 
     /// Turn the decoded segments of one window into words with original times, appended to `segments`.
@@ -296,7 +327,34 @@ fn encoder_context(samples: usize) -> i32 {
     if needed >= FULL_ENCODER_CONTEXT { 0 } else { needed as i32 }
 }
 
-fn decode_params<'a>(options: &'a DecodeOptions, language: Option<&'a str>, audio_ctx: i32) -> FullParams<'a, 'a> {
+/// Nominal length of a prompt word, for the prompt's timestamps (about 150 words a minute).
+const PROMPT_SECONDS_PER_WORD: f64 = 0.4;
+/// Whisper keeps at most half its 448-token text context as prompt.
+const MAX_PROMPT_TOKENS: usize = 224;
+
+/// The sentences of `text`: split after `.`, `?` or `!` (runs such as "..." included) and whitespace.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut sentences = Vec::new();
+    let mut start = 0;
+    let mut previous: Option<char> = None;
+    for (at, c) in text.char_indices() {
+        if c.is_whitespace() && matches!(previous, Some('.' | '?' | '!')) {
+            sentences.push(text[start..at].trim());
+            start = at;
+        }
+        previous = Some(c);
+    }
+    sentences.push(text[start..].trim());
+    sentences.retain(|s| !s.is_empty());
+    sentences
+}
+
+fn decode_params<'a>(
+    options: &'a DecodeOptions,
+    language: Option<&'a str>,
+    audio_ctx: i32,
+    prompt: Option<&'a [std::ffi::c_int]>,
+) -> FullParams<'a, 'a> {
     let strategy = match options.beam_size {
         Some(beam_size) => SamplingStrategy::BeamSearch { beam_size: beam_size as i32, patience: -1.0 },
         None => SamplingStrategy::Greedy { best_of: 1 },
@@ -310,8 +368,8 @@ fn decode_params<'a>(options: &'a DecodeOptions, language: Option<&'a str>, audi
     params.set_print_timestamps(false);
     params.set_audio_ctx(audio_ctx);
     params.set_language(language.or(Some("auto")));
-    if let Some(prompt) = &options.initial_prompt {
-        params.set_initial_prompt(prompt);
+    if let Some(prompt) = prompt {
+        params.set_tokens(prompt);
     }
     params
 }
@@ -351,6 +409,17 @@ mod tests {
 
     fn text(words: &[Word]) -> String {
         words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn prompts_split_into_sentences() {
+        assert_eq!(
+            sentences(DecodeOptions::FILLER_PROMPT),
+            vec!["Umm, let me think like, hmm...", "Okay, here's what I'm, like, thinking."]
+        );
+        assert_eq!(sentences("No stop"), vec!["No stop"]);
+        assert_eq!(sentences(" One. Two?  Three! "), vec!["One.", "Two?", "Three!"]);
+        assert!(sentences("  ").is_empty());
     }
 
     #[test]
