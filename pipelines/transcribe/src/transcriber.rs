@@ -14,7 +14,8 @@ pub struct DecodeOptions {
     pub threads: usize,
     /// `Some(n)` for beam search of width n; `None` for greedy decoding.
     pub beam_size: Option<usize>,
-    /// Text the decoder sees as preceding context (steers style, e.g. keeping disfluencies).
+    /// Text the decoder sees as preceding context (steers style, e.g. keeping disfluencies), given to
+    /// whisper sentence by sentence between nominal timestamps (`Transcriber::timed_prompt`).
     pub initial_prompt: Option<String>,
     /// Language code, or `None` to detect it (multilingual models only).
     pub language: Option<String>,
