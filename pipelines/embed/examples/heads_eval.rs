@@ -8,13 +8,16 @@
 //!
 //! `--write-heads FILE` instead trains on the built-in examples and writes the heads file (as
 //! `callcoach playbook train` does). `--lexicon-tasks next_steps` keeps the lexicon for those tasks
-//! in `combined`.
+//! in `combined`. `--export-examples DIR` writes the dev scripts' labelled turns as example files
+//! (`DIR/calls_dev_<task>.toml`, part of the built-in examples) and exits.
 //!
 //! Writes OUT/truth/<call>.json (the turns with their times and labels), OUT/split/<method>/<call>.json
-//! (heads trained on the built-in examples only: the dev/test figures) and OUT/kfold/<fold>/<method>/<call>.json
-//! (heads trained on the examples plus the turns of every script outside the fold: k-fold by script).
+//! (each split scored by heads trained on the built-in examples minus that split's own sentences: for
+//! the test split, the heads as shipped) and OUT/kfold/<fold>/<method>/<call>.json (heads trained on the
+//! examples plus the turns of every script outside the fold, minus the fold's sentences: k-fold by
+//! script).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -170,6 +173,52 @@ fn script_examples(calls: &[(&String, &Call)]) -> Vec<ExampleFile> {
         .collect()
 }
 
+/// `examples` without any sentence that occurs in `scored` (a turn's text, or the question taken from
+/// it) and without repeats: the built-in examples include the dev scripts' turns
+/// (`--export-examples`), and a head is never scored on a call whose sentences it was trained on.
+fn held_out(examples: Vec<ExampleFile>, scored: &[&Call]) -> Vec<ExampleFile> {
+    let texts: HashSet<String> =
+        scored.iter().flat_map(|c| &c.turns).flat_map(|t| [t.text.trim().to_string(), question_of(&t.text)]).collect();
+    let mut seen: HashSet<(&str, String, String)> = HashSet::new();
+    examples
+        .into_iter()
+        .map(|mut file| {
+            let task = file.task;
+            file.examples.retain(|e| {
+                let text = e.text.trim().to_string();
+                !texts.contains(&text) && seen.insert((task.name(), text, e.label.clone()))
+            });
+            file
+        })
+        .collect()
+}
+
+/// Writes the dev scripts' labelled turns as example files, one per task (`DIR/calls_dev_<task>.toml`),
+/// the same conversion k-fold training uses. Test scripts are never exported.
+fn export_examples(dir: &Path, calls: &BTreeMap<String, Call>) {
+    let dev: Vec<(&String, &Call)> = calls.iter().filter(|(_, c)| c.split == "dev").collect();
+    for file in script_examples(&dev) {
+        let task = file.task.name();
+        let mut text = format!(
+            "# The labelled turns of the {} dev scripts of scripts/analyze-bench/calls/, as {task} examples.\n\
+             # Generated: cargo run --release -p callcoach-embed --example heads_eval -- --export-examples \\\n\
+             #     pipelines/analyze/src/playbook/examples   (do not edit by hand; the test scripts are never\n\
+             # exported, so the heads stay held out on them). A SPIN example is the turn's question sentence;\n\
+             # the other tasks take the whole turn.\n",
+            dev.len()
+        );
+        let quote = |s: &str| serde_json::to_string(s).unwrap();
+        text.push_str(&format!("task = {}\nlabels = [{}]\n", quote(task), file.labels.iter().map(|l| quote(l)).collect::<Vec<_>>().join(", ")));
+        for e in &file.examples {
+            let speaker = if e.speaker == Role::Rep { "rep" } else { "customer" };
+            text.push_str(&format!("\n[[example]]\ntext = {}\nlabel = {}\nspeaker = \"{speaker}\"\n", quote(&e.text), quote(&e.label)));
+        }
+        let path = dir.join(format!("calls_dev_{task}.toml"));
+        std::fs::write(&path, text).unwrap();
+        eprintln!("wrote {} ({} examples)", path.display(), file.examples.len());
+    }
+}
+
 fn write(path: &Path, value: &impl serde::Serialize) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
@@ -179,6 +228,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mut lexicon_tasks = Vec::new();
     let mut write_heads: Option<PathBuf> = None;
+    let mut export: Option<PathBuf> = None;
     let (mut calls_dir, mut out, mut folds, mut l2, mut thresholds, mut models) =
         (PathBuf::from("scripts/analyze-bench/calls"), PathBuf::from("/tmp/heads-eval"), 4usize, FitOptions::default().l2, BTreeMap::new(), None);
     while let Some(a) = args.next() {
@@ -200,8 +250,25 @@ fn main() {
                 lexicon_tasks = v.split(',').map(|n| Task::ALL.into_iter().find(|t| t.name() == n).expect("task name")).collect()
             }
             "--write-heads" => write_heads = Some(PathBuf::from(v)),
+            "--export-examples" => export = Some(PathBuf::from(v)),
             other => panic!("unknown flag {other}"),
         }
+    }
+    let read_calls = |dir: &Path| -> BTreeMap<String, Call> {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        paths
+            .iter()
+            .map(|p| (p.file_stem().unwrap().to_string_lossy().into_owned(), toml::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()))
+            .collect()
+    };
+    if let Some(dir) = export {
+        export_examples(&dir, &read_calls(&calls_dir));
+        return;
     }
     let models = models.or_else(|| std::env::var_os("CALLCOACH_MODELS").map(PathBuf::from)).unwrap_or_else(|| "models/weights".into());
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
@@ -209,12 +276,7 @@ fn main() {
         embedder: Embedder::load(&models.join("all-minilm-l6-v2"), threads).expect("embedding model installed"),
         cache: Mutex::new(HashMap::new()),
     });
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&calls_dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
-    names.sort();
-    let calls: BTreeMap<String, Call> = names
-        .iter()
-        .map(|p| (p.file_stem().unwrap().to_string_lossy().into_owned(), toml::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()))
-        .collect();
+    let calls = read_calls(&calls_dir);
     let playbook = Playbook::default();
     let inputs: BTreeMap<&String, AnalysisInput> = calls
         .iter()
@@ -246,19 +308,19 @@ fn main() {
         }
     };
     let all: Vec<&String> = calls.keys().collect();
-    run(&out.join("split"), &builtin, &all);
-    // Examples plus the labelled turns of the dev scripts, scored on the test scripts (still held out).
-    let dev: Vec<(&String, &Call)> = calls.iter().filter(|(_, c)| c.split == "dev").collect();
-    let test: Vec<&String> = calls.iter().filter(|(_, c)| c.split == "test").map(|(n, _)| n).collect();
-    let mut with_dev = builtin.clone();
-    with_dev.extend(script_examples(&dev));
-    run(&out.join("devtrained"), &with_dev, &test);
+    let calls_of = |names: &[&String]| -> Vec<&Call> { names.iter().map(|n| &calls[*n]).collect() };
+    // Each split scored by heads trained on the built-in examples minus its own sentences: the test
+    // split with the heads as shipped, the dev split as if its turns had not been exported.
+    for split in ["dev", "test"] {
+        let scored: Vec<&String> = calls.iter().filter(|(_, c)| c.split == split).map(|(n, _)| n).collect();
+        run(&out.join("split"), &held_out(builtin.clone(), &calls_of(&scored)), &scored);
+    }
     for fold in 0..folds {
         let scored: Vec<&String> = all.iter().enumerate().filter(|(i, _)| i % folds == fold).map(|(_, n)| *n).collect();
         let rest: Vec<(&String, &Call)> = calls.iter().filter(|(n, _)| !scored.contains(n)).collect();
         let mut examples = builtin.clone();
         examples.extend(script_examples(&rest));
-        run(&out.join("kfold").join(fold.to_string()), &examples, &scored);
+        run(&out.join("kfold").join(fold.to_string()), &held_out(examples, &calls_of(&scored)), &scored);
     }
     eprintln!("wrote {}", out.display());
 }

@@ -16,7 +16,7 @@ use crate::Role;
 
 use super::Task;
 
-const BUILTIN: [(&str, &str); 9] = [
+const BUILTIN: [(&str, &str); 13] = [
     ("spin.toml", include_str!("../playbook/examples/spin.toml")),
     ("spin_more.toml", include_str!("../playbook/examples/spin_more.toml")),
     // Buying-process questions are situation questions (scripts/analyze-bench/README.md); a supplement.
@@ -27,6 +27,11 @@ const BUILTIN: [(&str, &str); 9] = [
     ("objections_more.toml", include_str!("../playbook/examples/objections_more.toml")),
     ("next_steps.toml", include_str!("../playbook/examples/next_steps.toml")),
     ("next_steps_more.toml", include_str!("../playbook/examples/next_steps_more.toml")),
+    // The dev scripts' labelled turns (generated; the test scripts stay held out).
+    ("calls_dev_spin.toml", include_str!("../playbook/examples/calls_dev_spin.toml")),
+    ("calls_dev_meddicc.toml", include_str!("../playbook/examples/calls_dev_meddicc.toml")),
+    ("calls_dev_objections.toml", include_str!("../playbook/examples/calls_dev_objections.toml")),
+    ("calls_dev_next_steps.toml", include_str!("../playbook/examples/calls_dev_next_steps.toml")),
 ];
 
 /// One file of examples for one task.
