@@ -1,15 +1,17 @@
-//! `callcoach playbook train`: fit the analysis heads on labelled example sentences (docs/analysis.md).
+//! `callcoach playbook train`: fit the analysis heads on labelled example sentences; `callcoach playbook
+//! explain`: show how the heads judge a sentence (docs/analysis.md).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use callcoach_analyze::semantic::{ExampleFile, FitOptions, MODEL_NAME, Task, TrainOptions, train};
-use clap::{Args, Subcommand};
+use callcoach_analyze::semantic::{ExampleFile, FitOptions, MODEL_NAME, Task, TrainOptions, explain, train};
+use callcoach_analyze::{Method, Role, Semantic};
+use clap::{Args, Subcommand, ValueEnum};
 
 use crate::commands::process::load_playbook;
 use crate::config::Config;
-use crate::pipeline::semantic::{heads_path, load_encoder};
+use crate::pipeline::semantic::{heads_path, load_encoder, load_heads};
 
 /// Where the built-in playbook's heads live in a checkout (compiled into the binary from there).
 const DEFAULT_HEADS: &str = "pipelines/analyze/src/playbook/default.heads.json";
@@ -19,6 +21,41 @@ pub enum PlaybookCommand {
     /// Train the SPIN, MEDDICC, objection and next-step heads on the built-in example sentences (plus
     /// `--examples`) and write them next to the playbook.
     Train(TrainArgs),
+    /// Show how the trained heads judge sentences on their own: every label's probability, the
+    /// threshold, the decision and the lexicon features that fired. For writing examples and
+    /// finding out why a sentence was (not) counted.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// The sentences to judge, each as one argument.
+    #[arg(required = true)]
+    pub sentences: Vec<String>,
+    /// Who says them.
+    #[arg(long, value_enum, default_value_t = SpeakerArg::Customer)]
+    pub speaker: SpeakerArg,
+    /// Only these tasks (comma-separated; default: every task analysis runs for that speaker).
+    #[arg(long, value_delimiter = ',', value_parser = parse_task)]
+    pub task: Vec<Task>,
+    /// Playbook whose heads (FILE.heads.json beside it) and lexicon to use (default: the built-in one).
+    #[arg(long)]
+    pub playbook: Option<PathBuf>,
+    /// Heads on the embedding alone, or with the lexicon and syntax features (what `process` uses).
+    #[arg(long, value_enum, default_value_t = HeadsArg::Combined)]
+    pub heads: HeadsArg,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SpeakerArg {
+    Rep,
+    Customer,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HeadsArg {
+    Embedding,
+    Combined,
 }
 
 #[derive(Args)]
@@ -71,7 +108,51 @@ pub fn parse_thresholds(text: &str) -> Result<BTreeMap<Task, f64>, String> {
 pub fn run(config: &Config, command: PlaybookCommand) -> Result<()> {
     match command {
         PlaybookCommand::Train(args) => train_command(config, args),
+        PlaybookCommand::Explain(args) => explain_command(config, args),
     }
+}
+
+fn explain_command(config: &Config, args: ExplainArgs) -> Result<()> {
+    let playbook = load_playbook(args.playbook.as_deref())?;
+    let Some(heads) = load_heads(args.playbook.as_deref())? else {
+        bail!(
+            "{} has no trained heads ({} is missing): run `callcoach playbook train --playbook FILE` first",
+            args.playbook.as_deref().map_or("the playbook".into(), |p| p.display().to_string()),
+            args.playbook.as_deref().map(heads_path).unwrap_or_default().display()
+        );
+    };
+    let method = match args.heads {
+        HeadsArg::Embedding => Method::Embedding,
+        HeadsArg::Combined => Method::Combined,
+    };
+    let semantic = Semantic { encoder: load_encoder(config)?, heads: Some(heads), method };
+    let role = match args.speaker {
+        SpeakerArg::Rep => Role::Rep,
+        SpeakerArg::Customer => Role::Customer,
+    };
+    // SPIN types rep questions and objections are the customer's; MEDDICC and next steps are anyone's.
+    let tasks: Vec<Task> = if args.task.is_empty() {
+        Task::ALL.into_iter().filter(|t| !matches!((t, role), (Task::Spin, Role::Customer) | (Task::Objections, Role::Rep))).collect()
+    } else {
+        args.task.clone()
+    };
+    for sentence in &args.sentences {
+        println!("{sentence:?}");
+        for &task in &tasks {
+            match explain(&semantic, &playbook, task, sentence, role).map_err(anyhow::Error::msg)? {
+                None => println!("  {:<11} the lexicon decides (no {} head)", task.name(), method.name()),
+                Some(e) => {
+                    let decision = if e.labels.is_empty() { "none".to_string() } else { e.labels.join("+") };
+                    let probabilities: Vec<String> = e.probabilities.iter().map(|(l, p)| format!("{l} {p:.2}")).collect();
+                    println!("  {:<11} -> {decision:<18} (threshold {:.2})  {}", task.name(), e.threshold, probabilities.join("  "));
+                    if let Some(fired) = e.features_fired.filter(|f| !f.is_empty()) {
+                        println!("  {:<11}    features: {}", "", fired.join(", "));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The example files of `path`: the file itself, or every `*.toml` in the folder, sorted.

@@ -487,6 +487,65 @@ impl Predictions {
 /// "Okay, great." establish nothing.
 const MIN_WORDS: usize = 3;
 
+/// A head's decision from its probabilities: the most probable label, when it is not `none` and reaches
+/// the threshold. `vetoed`: never a label. (Counting an objection when its types *together* reach the
+/// threshold was measured and dropped: more false alarms than catches, docs/analysis.md.)
+fn decide(head: &Head, probabilities: Vec<f64>, vetoed: bool) -> Verdict {
+    let p = probabilities;
+    let none = p.len() - 1;
+    let best = (0..p.len()).fold(0, |b, j| if p[j] > p[b] { j } else { b });
+    let (label, probability) =
+        if best != none && p[best] >= head.threshold && !vetoed { (Some(best), p[best]) } else { (None, p[none]) };
+    Verdict { label, probability, probabilities: p, threshold: head.threshold }
+}
+
+/// How a task's head judges one standalone sentence (`callcoach playbook explain`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    /// Every label with its probability, in head order (`none` last).
+    pub probabilities: Vec<(String, f64)>,
+    pub threshold: f64,
+    /// What analysis would count for the sentence (empty for none): for MEDDICC every element at the
+    /// threshold or more, for the other tasks the most probable label when it is not `none` and reaches it.
+    pub labels: Vec<String>,
+    /// Whether the lexicon and syntax features were used (`combined`), and which of them fired.
+    pub features_fired: Option<Vec<String>>,
+}
+
+/// Judges `text`, said by `role`, with `task`'s head for `semantic.method`, as analysis judges a
+/// sentence on its own (no neighbouring sentences; a next step asked as a question is still vetoed).
+/// `Ok(None)` when there is no head for that task and method (the lexicon decides).
+pub fn explain(
+    semantic: &Semantic,
+    playbook: &Playbook,
+    task: Task,
+    text: &str,
+    role: Role,
+) -> Result<Option<Explanation>, String> {
+    let Some(head) = semantic.heads.as_deref().and_then(|h| h.head(task, semantic.method)) else { return Ok(None) };
+    let vector = semantic.encoder.encode(&[text.trim().to_string()])?.pop().ok_or("the encoder returned no vector")?;
+    if vector.len() != head.embedding_dims {
+        return Err(format!("the heads expect {}-dimensional vectors, the model gave {}", head.embedding_dims, vector.len()));
+    }
+    let rules = Rules::compile(playbook);
+    let (words, is_question) = prepare_text(text, role, playbook);
+    let lexicon = lexicon_features(task, &rules, &words, role, is_question);
+    let asks = task == Task::NextSteps && (is_question || text.trim_end().ends_with('?'));
+    let verdict = decide(head, head.probabilities(&feature_row(head, &vector, &lexicon)), asks);
+    let names = task.feature_names();
+    Ok(Some(Explanation {
+        probabilities: head.labels.iter().cloned().zip(verdict.probabilities.iter().copied()).collect(),
+        threshold: head.threshold,
+        labels: if task == Task::Meddicc {
+            verdict.labels_over_threshold().into_iter().map(|(l, _)| head.labels[l].clone()).collect()
+        } else {
+            verdict.label.map(|l| head.labels[l].clone()).into_iter().collect()
+        },
+        features_fired: (!head.features.is_empty())
+            .then(|| names.into_iter().zip(&lexicon).filter(|(_, v)| **v > 0.0).map(|(n, _)| n).collect()),
+    }))
+}
+
 /// Embeds the sentences that need it and runs the heads.
 pub(crate) fn predict(
     semantic: &Semantic,
@@ -564,19 +623,15 @@ pub(crate) fn predict(
     out.method = Some(method);
     for task in Task::ALL {
         let Some(head) = heads.head(task, method) else { continue };
-        let none = head.labels.len() - 1;
         let verdicts = (0..sentences.len())
             .map(|i| {
                 let vector = out.vectors[i].as_ref()?;
                 let role = input.role_of(sentences[i].speaker());
                 let lexicon = lexicon_features(task, rules, &words[i], role, is_question[i]);
                 let p = head.probabilities(&feature_row(head, vector, &lexicon));
-                let best = (0..p.len()).fold(0, |b, j| if p[j] > p[b] { j } else { b });
                 // A question proposes; it never settles a next step by itself.
                 let asks = task == Task::NextSteps && (is_question[i] || sentences[i].ends_with_question_mark());
-                let (label, probability) =
-                    if best != none && p[best] >= head.threshold && !asks { (Some(best), p[best]) } else { (None, p[none]) };
-                Some(Verdict { label, probability, probabilities: p, threshold: head.threshold })
+                Some(decide(head, p, asks))
             })
             .collect();
         out.tasks.insert(task, verdicts);
