@@ -1,7 +1,7 @@
 //! The real stages through the queues: a clip enqueued goes media → transcribe → analyze on a
 //! worker and ends as the contract's artifacts under `clips/<id>/` in the object store; an unusable
 //! input is dead-lettered at once; re-enqueueing a finished clip redoes nothing, and with other settings
-//! redoes only transcription and analysis.
+//! or `--fresh` redoes only transcription and analysis.
 
 mod common;
 #[path = "common/fleet.rs"]
@@ -72,5 +72,15 @@ fn a_clip_goes_through_every_stage_queue_and_a_bad_one_is_dead_lettered() {
     assert_eq!(scorecard["clip"]["kind"], "recognition", "a new kind gives a new scorecard");
     assert_eq!(modified("audio.wav"), audio_before, "the media stage's outputs are reused");
     assert_eq!(stage_files().len(), markers_before.len() + 3, "a transcript and two markers for the new settings");
+
+    // The same file and settings with --fresh (say, after new models or heads): transcribed and analysed
+    // again under the run's own tag; the media stage's output is still reused.
+    let scorecard_before = modified("scorecard.json");
+    let markers = stage_files().len();
+    fleet.run(&["enqueue", jfk.to_str().unwrap(), "--kind", "recognition", "--fresh", "--no-wait"]);
+    wait_for(Duration::from_secs(60), "the fresh run", || fleet.stats("analyze").done == 4);
+    assert_ne!(modified("scorecard.json"), scorecard_before, "a fresh run rewrites the scorecard");
+    assert_eq!(modified("audio.wav"), audio_before, "a fresh run reuses the media stage's outputs");
+    assert_eq!(stage_files().len(), markers + 3, "a fresh run has its own transcript and markers");
     drop(worker);
 }

@@ -40,6 +40,10 @@ pub struct SubmitArgs {
     /// Replace e-mails, phone and card numbers and long digit runs by tags (see `process --redact`).
     #[arg(long)]
     pub redact: bool,
+    /// Transcribe and analyse again even when the same file finished with the same settings (after
+    /// installing new models or heads, or changing the workers' settings); media output is reused.
+    #[arg(long)]
+    pub fresh: bool,
     /// The rep of every clip (for `batch`, a clip in a sub-folder `REP/…` takes the folder's name instead).
     #[arg(long)]
     pub rep: Option<String>,
@@ -221,6 +225,7 @@ fn run(config: &Config, items: Vec<Item>, label: Option<&str>, args: &SubmitArgs
                 rep_id: item.rep,
                 rep_channel: args.rep_channel,
                 redact: args.redact,
+                fresh: args.fresh,
                 batch_id: Some(batch_id.clone()),
             };
             submit::submit(&storage, &queues, clip_id.clone(), source_key, options).await?;

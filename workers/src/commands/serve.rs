@@ -215,6 +215,8 @@ struct ClipOptions {
     rep_channel: Option<RepChannel>,
     #[serde(default)]
     redact: Option<bool>,
+    #[serde(default)]
+    fresh: Option<bool>,
     /// Upload only: the original file name (its extension is kept on the stored source).
     #[serde(default)]
     filename: Option<String>,
@@ -236,6 +238,7 @@ impl ClipOptions {
             rep_id: self.rep_id.clone(),
             rep_channel: self.rep_channel.unwrap_or_default(),
             redact: self.redact.unwrap_or(false),
+            fresh: self.fresh.unwrap_or(false),
             batch_id: None,
         })
     }

@@ -39,6 +39,9 @@ pub struct ClipRequest {
     pub rep_channel: RepChannel,
     #[serde(default)]
     pub redact: bool,
+    /// Transcribed and analysed again even if an earlier run with the same settings finished.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fresh: bool,
     /// The batch this clip was submitted with, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<String>,
@@ -58,7 +61,7 @@ impl ClipRequest {
             source_key: self.source_key.clone(),
             kind: self.kind,
             rep_channel: self.rep_channel,
-            options: JobOptions { redact: self.redact, ..JobOptions::default() },
+            options: JobOptions { redact: self.redact, fresh: self.fresh, ..JobOptions::default() },
         }
     }
 }
@@ -70,6 +73,8 @@ pub struct SubmitOptions {
     pub rep_id: Option<String>,
     pub rep_channel: RepChannel,
     pub redact: bool,
+    /// See [`ClipRequest::fresh`].
+    pub fresh: bool,
     pub batch_id: Option<String>,
 }
 
@@ -131,6 +136,7 @@ pub async fn submit(
         rep_id: options.rep_id,
         rep_channel: options.rep_channel,
         redact: options.redact,
+        fresh: options.fresh,
         batch_id: options.batch_id,
         submitted_at: now(),
         run_id: uuid::Uuid::new_v4().simple().to_string(),

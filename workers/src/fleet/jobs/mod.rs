@@ -38,6 +38,10 @@ pub struct JobOptions {
     /// Replace personal data by tags in the transcript and everything made from it (`--redact`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub redact: bool,
+    /// Transcribe and analyse again even when a run with the same settings finished (after new
+    /// models, heads or worker settings): the run's id joins the [`settings_tag`]. Media is reused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fresh: bool,
     /// Only for the `noop` stage (tests, benchmarks): fail this many attempts, then succeed.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub fail_attempts: u32,
@@ -107,7 +111,8 @@ impl StageJob {
 
     /// This job's [`settings_tag`].
     pub fn settings_tag(&self) -> String {
-        settings_tag(self.kind, self.rep_channel, self.options.redact, self.options.playbook_key.as_deref())
+        let fresh_run = self.options.fresh.then_some(self.run_id.as_str());
+        settings_tag(self.kind, self.rep_channel, self.options.redact, self.options.playbook_key.as_deref(), fresh_run)
     }
 }
 
@@ -115,10 +120,21 @@ impl StageJob {
 /// already names): kind, rep channel, redaction and playbook, as 8 hex digits of their sha256. Their markers
 /// and the intermediate transcript are keyed by it, so a clip submitted again with other settings is
 /// transcribed and analysed again instead of reusing a run made with different ones; the same settings
-/// find the earlier run's marker and skip. The media stage depends on the content alone.
-pub fn settings_tag(kind: ClipKind, rep_channel: RepChannel, redact: bool, playbook_key: Option<&str>) -> String {
+/// find the earlier run's marker and skip. The media stage depends on the content alone. The worker's own
+/// settings (model, prompt, analysis method, heads) are not in it: a run submitted with `fresh` names its
+/// run id (`fresh_run`) in the tag, so it finds no earlier marker and redoes both stages.
+pub fn settings_tag(
+    kind: ClipKind,
+    rep_channel: RepChannel,
+    redact: bool,
+    playbook_key: Option<&str>,
+    fresh_run: Option<&str>,
+) -> String {
     use sha2::{Digest, Sha256};
-    let settings = serde_json::json!({ "kind": kind, "rep_channel": rep_channel, "redact": redact, "playbook": playbook_key });
+    let mut settings = serde_json::json!({ "kind": kind, "rep_channel": rep_channel, "redact": redact, "playbook": playbook_key });
+    if let Some(run_id) = fresh_run {
+        settings["fresh_run"] = run_id.into();
+    }
     let digest = Sha256::digest(settings.to_string().as_bytes());
     digest[..4].iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -158,6 +174,22 @@ mod tests {
         assert_eq!(Stage::Transcribe.next(), Some(Stage::Analyze));
         assert_eq!(Stage::Analyze.next(), None);
         assert!("video".parse::<Stage>().is_err());
+    }
+
+    #[test]
+    fn a_fresh_run_has_a_tag_of_its_own() {
+        let job = |run_id: &str, fresh: bool| StageJob {
+            clip_id: "c".into(),
+            run_id: run_id.into(),
+            source_key: "uploads/c.wav".into(),
+            kind: ClipKind::Call,
+            rep_channel: RepChannel::Left,
+            options: JobOptions { fresh, ..JobOptions::default() },
+        };
+        assert_eq!(job("run1", false).settings_tag(), job("run2", false).settings_tag(), "runs share a tag");
+        assert_ne!(job("run1", true).settings_tag(), job("run1", false).settings_tag());
+        assert_ne!(job("run1", true).settings_tag(), job("run2", true).settings_tag());
+        assert_eq!(job("run1", true).settings_tag(), job("run1", true).settings_tag(), "every stage of a run agrees");
     }
 
     #[test]
