@@ -142,6 +142,19 @@ fn fifty_concurrent_uploads_over_http_become_fifty_scorecards_in_s3() {
     ] {
         assert!(metrics.lines().any(|l| l == line), "metrics have {line:?}:\n{metrics}");
     }
+
+    // The same upload with `fresh`: transcribed and analysed again, and its status (which names the
+    // run's own stage markers) reads done.
+    let body = std::fs::read(&clips[7]).unwrap();
+    let headers = [authed[0], ("Content-Type", "audio/wav")];
+    let fresh = http(port, "POST", "/v1/clips?kind=call&rep_id=rep-2&filename=clip-7.wav&fresh=true", &headers, &body);
+    assert_eq!(fresh.status, 202);
+    assert_eq!(fresh.json()["clip_id"].as_str().unwrap(), accepted[7].0);
+    wait_for(Duration::from_secs(60), "the fresh run analysed", || fleet.stats("analyze").done >= 51);
+    let status = http(port, "GET", &format!("/v1/clips/{}", accepted[7].0), &authed, b"").json();
+    assert_eq!(status["request"]["fresh"], true, "{status}");
+    assert_eq!(status["state"], "done", "{status}");
+    assert!(status["stages"].as_array().unwrap().iter().all(|s| s["state"] == "done"), "{status}");
 }
 
 #[test]
