@@ -16,7 +16,7 @@ use crate::Role;
 
 use super::Task;
 
-const BUILTIN: [(&str, &str); 13] = [
+const BUILTIN: [(&str, &str); 14] = [
     ("spin.toml", include_str!("../playbook/examples/spin.toml")),
     ("spin_more.toml", include_str!("../playbook/examples/spin_more.toml")),
     // Buying-process questions are situation questions (scripts/analyze-bench/README.md); a supplement.
@@ -25,6 +25,7 @@ const BUILTIN: [(&str, &str); 13] = [
     ("meddicc_more.toml", include_str!("../playbook/examples/meddicc_more.toml")),
     ("objections.toml", include_str!("../playbook/examples/objections.toml")),
     ("objections_more.toml", include_str!("../playbook/examples/objections_more.toml")),
+    ("objections_figures.toml", include_str!("../playbook/examples/objections_figures.toml")),
     ("next_steps.toml", include_str!("../playbook/examples/next_steps.toml")),
     ("next_steps_more.toml", include_str!("../playbook/examples/next_steps_more.toml")),
     // The dev scripts' labelled turns (generated; the test scripts stay held out).
