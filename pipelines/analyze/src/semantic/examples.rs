@@ -16,13 +16,15 @@ use crate::Role;
 
 use super::Task;
 
-const BUILTIN: [(&str, &str); 14] = [
+const BUILTIN: [(&str, &str); 16] = [
     ("spin.toml", include_str!("../playbook/examples/spin.toml")),
     ("spin_more.toml", include_str!("../playbook/examples/spin_more.toml")),
+    ("spin_process.toml", include_str!("../playbook/examples/spin_process.toml")),
     // Buying-process questions are situation questions (scripts/analyze-bench/README.md); a supplement.
     ("spin_buying.toml", include_str!("examples/spin_buying.toml")),
     ("meddicc.toml", include_str!("../playbook/examples/meddicc.toml")),
     ("meddicc_more.toml", include_str!("../playbook/examples/meddicc_more.toml")),
+    ("meddicc_people.toml", include_str!("../playbook/examples/meddicc_people.toml")),
     ("objections.toml", include_str!("../playbook/examples/objections.toml")),
     ("objections_more.toml", include_str!("../playbook/examples/objections_more.toml")),
     ("objections_figures.toml", include_str!("../playbook/examples/objections_figures.toml")),
