@@ -115,11 +115,15 @@ pub fn run(config: &Config, command: PlaybookCommand) -> Result<()> {
 fn explain_command(config: &Config, args: ExplainArgs) -> Result<()> {
     let playbook = load_playbook(args.playbook.as_deref())?;
     let Some(heads) = load_heads(args.playbook.as_deref())? else {
-        bail!(
-            "{} has no trained heads ({} is missing): run `callcoach playbook train --playbook FILE` first",
-            args.playbook.as_deref().map_or("the playbook".into(), |p| p.display().to_string()),
-            args.playbook.as_deref().map(heads_path).unwrap_or_default().display()
-        );
+        match args.playbook.as_deref() {
+            Some(path) => bail!(
+                "{} has no trained heads ({} is missing): run `callcoach playbook train --playbook {}` first",
+                path.display(),
+                heads_path(path).display(),
+                path.display()
+            ),
+            None => bail!("this build of callcoach ships no trained heads: run `callcoach playbook train` and rebuild"),
+        }
     };
     let method = match args.heads {
         HeadsArg::Embedding => Method::Embedding,
@@ -138,8 +142,8 @@ fn explain_command(config: &Config, args: ExplainArgs) -> Result<()> {
     };
     for sentence in &args.sentences {
         println!("{sentence:?}");
-        for &task in &tasks {
-            match explain(&semantic, &playbook, task, sentence, role).map_err(anyhow::Error::msg)? {
+        for (task, explanation) in explain(&semantic, &playbook, &tasks, sentence, role).map_err(anyhow::Error::msg)? {
+            match explanation {
                 None => println!("  {:<11} the lexicon decides (no {} head)", task.name(), method.name()),
                 Some(e) => {
                     let decision = if e.labels.is_empty() { "none".to_string() } else { e.labels.join("+") };

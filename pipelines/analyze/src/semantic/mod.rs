@@ -488,9 +488,11 @@ impl Predictions {
 const MIN_WORDS: usize = 3;
 
 /// A head's decision from its probabilities: the most probable label, when it is not `none` and reaches
-/// the threshold. `vetoed`: never a label. (Counting an objection when its types *together* reach the
-/// threshold was measured and dropped: more false alarms than catches, docs/analysis.md.)
-fn decide(head: &Head, probabilities: Vec<f64>, vetoed: bool) -> Verdict {
+/// the threshold. `asked`: the sentence is a question, and a question proposes; it never settles a next
+/// step by itself. (Counting an objection when its types *together* reach the threshold was measured
+/// and dropped: more false alarms than catches, docs/analysis.md.)
+fn decide(task: Task, head: &Head, probabilities: Vec<f64>, asked: bool) -> Verdict {
+    let vetoed = task == Task::NextSteps && asked;
     let p = probabilities;
     let none = p.len() - 1;
     let best = (0..p.len()).fold(0, |b, j| if p[j] > p[b] { j } else { b });
@@ -512,38 +514,51 @@ pub struct Explanation {
     pub features_fired: Option<Vec<String>>,
 }
 
-/// Judges `text`, said by `role`, with `task`'s head for `semantic.method`, as analysis judges a
-/// sentence on its own (no neighbouring sentences; a next step asked as a question is still vetoed).
-/// `Ok(None)` when there is no head for that task and method (the lexicon decides).
+/// Judges `text`, said by `role`, with each of `tasks`' heads for `semantic.method`, as analysis judges
+/// a sentence on its own (no neighbouring sentences; a next step asked as a question is still vetoed).
+/// The text is embedded once. A task's explanation is `None` when there is no head for it and the
+/// method (the lexicon decides).
 pub fn explain(
     semantic: &Semantic,
     playbook: &Playbook,
-    task: Task,
+    tasks: &[Task],
     text: &str,
     role: Role,
-) -> Result<Option<Explanation>, String> {
-    let Some(head) = semantic.heads.as_deref().and_then(|h| h.head(task, semantic.method)) else { return Ok(None) };
-    let vector = semantic.encoder.encode(&[text.trim().to_string()])?.pop().ok_or("the encoder returned no vector")?;
-    if vector.len() != head.embedding_dims {
-        return Err(format!("the heads expect {}-dimensional vectors, the model gave {}", head.embedding_dims, vector.len()));
+) -> Result<Vec<(Task, Option<Explanation>)>, String> {
+    let head_of = |task: Task| semantic.heads.as_deref().and_then(|h| h.head(task, semantic.method));
+    if tasks.iter().all(|t| head_of(*t).is_none()) {
+        return Ok(tasks.iter().map(|t| (*t, None)).collect());
     }
+    let vector = semantic.encoder.encode(&[text.trim().to_string()])?.pop().ok_or("the encoder returned no vector")?;
     let rules = Rules::compile(playbook);
     let (words, is_question) = prepare_text(text, role, playbook);
-    let lexicon = lexicon_features(task, &rules, &words, role, is_question);
-    let asks = task == Task::NextSteps && (is_question || text.trim_end().ends_with('?'));
-    let verdict = decide(head, head.probabilities(&feature_row(head, &vector, &lexicon)), asks);
-    let names = task.feature_names();
-    Ok(Some(Explanation {
-        probabilities: head.labels.iter().cloned().zip(verdict.probabilities.iter().copied()).collect(),
-        threshold: head.threshold,
-        labels: if task == Task::Meddicc {
-            verdict.labels_over_threshold().into_iter().map(|(l, _)| head.labels[l].clone()).collect()
-        } else {
-            verdict.label.map(|l| head.labels[l].clone()).into_iter().collect()
-        },
-        features_fired: (!head.features.is_empty())
-            .then(|| names.into_iter().zip(&lexicon).filter(|(_, v)| **v > 0.0).map(|(n, _)| n).collect()),
-    }))
+    let asked = is_question || text.trim_end().ends_with('?');
+    let mut out = Vec::with_capacity(tasks.len());
+    for &task in tasks {
+        let Some(head) = head_of(task) else {
+            out.push((task, None));
+            continue;
+        };
+        if vector.len() != head.embedding_dims {
+            return Err(format!("the heads expect {}-dimensional vectors, the model gave {}", head.embedding_dims, vector.len()));
+        }
+        let lexicon = lexicon_features(task, &rules, &words, role, is_question);
+        let verdict = decide(task, head, head.probabilities(&feature_row(head, &vector, &lexicon)), asked);
+        let explanation = Explanation {
+            probabilities: head.labels.iter().cloned().zip(verdict.probabilities.iter().copied()).collect(),
+            threshold: head.threshold,
+            labels: if task == Task::Meddicc {
+                verdict.labels_over_threshold().into_iter().map(|(l, _)| head.labels[l].clone()).collect()
+            } else {
+                verdict.label.map(|l| head.labels[l].clone()).into_iter().collect()
+            },
+            features_fired: (!head.features.is_empty()).then(|| {
+                task.feature_names().into_iter().zip(&lexicon).filter(|(_, v)| **v > 0.0).map(|(n, _)| n).collect()
+            }),
+        };
+        out.push((task, Some(explanation)));
+    }
+    Ok(out)
 }
 
 /// Embeds the sentences that need it and runs the heads.
@@ -629,9 +644,8 @@ pub(crate) fn predict(
                 let role = input.role_of(sentences[i].speaker());
                 let lexicon = lexicon_features(task, rules, &words[i], role, is_question[i]);
                 let p = head.probabilities(&feature_row(head, vector, &lexicon));
-                // A question proposes; it never settles a next step by itself.
-                let asks = task == Task::NextSteps && (is_question[i] || sentences[i].ends_with_question_mark());
-                Some(decide(head, p, asks))
+                let asked = is_question[i] || sentences[i].ends_with_question_mark();
+                Some(decide(task, head, p, asked))
             })
             .collect();
         out.tasks.insert(task, verdicts);

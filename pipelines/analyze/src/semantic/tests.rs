@@ -142,7 +142,9 @@ fn explain_gives_the_decision_analysis_makes_for_a_sentence_alone() {
     let semantic = Semantic { encoder: Arc::new(BagOfWords), heads: Some(heads()), method: Method::Combined };
     let playbook = Playbook::default();
     for text in ["It is far too expensive for a team our size.", "We already use another vendor and we are happy with them.", "The weather is lovely today."] {
-        let e = explain(&semantic, &playbook, Task::Objections, text, Role::Customer).unwrap().expect("an objections head");
+        let (task, e) = explain(&semantic, &playbook, &[Task::Objections], text, Role::Customer).unwrap().remove(0);
+        assert_eq!(task, Task::Objections);
+        let e = e.expect("an objections head");
         assert!((e.probabilities.iter().map(|(_, p)| p).sum::<f64>() - 1.0).abs() < 1e-9);
         assert_eq!(e.probabilities.last().unwrap().0, "none");
         assert!(e.features_fired.is_some(), "combined heads use the lexicon features");
@@ -150,13 +152,15 @@ fn explain_gives_the_decision_analysis_makes_for_a_sentence_alone() {
         let found: Vec<String> = card.objections.iter().map(|o| serde_json::to_value(o.objection_type).unwrap().as_str().unwrap().to_string()).collect();
         assert_eq!(found, e.labels, "{text}");
     }
-    let fired = explain(&semantic, &playbook, Task::Objections, "It is far too expensive for a team our size.", Role::Customer)
+    let fired = explain(&semantic, &playbook, &[Task::Objections], "It is far too expensive for a team our size.", Role::Customer)
         .unwrap()
+        .remove(0)
+        .1
         .unwrap()
         .features_fired
         .unwrap();
     assert!(fired.contains(&"lexicon.objections.price".to_string()), "{fired:?}");
     // Without heads for the method, the lexicon decides.
     let lexicon_only = Semantic { heads: None, ..semantic };
-    assert_eq!(explain(&lexicon_only, &playbook, Task::Spin, "How big is the team?", Role::Rep).unwrap(), None);
+    assert_eq!(explain(&lexicon_only, &playbook, &[Task::Spin], "How big is the team?", Role::Rep).unwrap(), vec![(Task::Spin, None)]);
 }
