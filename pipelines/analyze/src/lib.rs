@@ -77,7 +77,9 @@ pub fn analyze_with(input: &AnalysisInput, playbook: &Playbook, semantic: Option
         spin: frameworks::spin(&questions, &spin_types, &spin_confidences),
         meddicc: frameworks::meddicc(&sentences, input, &rules, predictions),
     };
-    let objections = frameworks::objections(&sentences, input, &rules, playbook, predictions);
+    let discovery_questions: Vec<usize> =
+        questions.all.iter().zip(&spin_types).filter(|(_, t)| t.is_some()).map(|(q, _)| q.index).collect();
+    let objections = frameworks::objections(&sentences, input, &rules, playbook, predictions, &discovery_questions);
     let next_steps = frameworks::next_steps(&sentences, input, &rules, playbook, predictions);
     let trackers = frameworks::trackers(&sentences, playbook, &rules.classes, predictions);
 
