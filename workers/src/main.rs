@@ -31,6 +31,9 @@ struct Cli {
 enum Command {
     /// Run the whole pipeline on one local file, in-process, and print the scorecard's path.
     Process(commands::process::ProcessArgs),
+    /// Analyse processed clips again from their kept transcripts (after a playbook change), without
+    /// transcribing; rewrites scorecard.json and scorecard.html.
+    Reanalyze(commands::reanalyze::ReanalyzeArgs),
     /// List, install and verify whisper models.
     #[command(subcommand)]
     Models(commands::models::ModelsCommand),
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
 
     let result = match cli.command {
         Command::Process(args) => commands::process::run(&cli.config, args),
+        Command::Reanalyze(args) => commands::reanalyze::run(&cli.config, args),
         Command::Models(command) => commands::models::run(&cli.config, command),
         Command::Worker(args) => commands::worker::run(&cli.config, args),
         Command::Enqueue(args) => commands::batch::enqueue(&cli.config, args),

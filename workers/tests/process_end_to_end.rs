@@ -151,3 +151,45 @@ fn redact_removes_personal_data_from_every_text_artifact() {
     let notes = scorecard["analysis"]["notes"].to_string();
     assert!(notes.contains("personal data redacted"), "{notes}");
 }
+
+#[test]
+fn reanalyze_applies_a_new_playbook_to_the_kept_transcript_and_keeps_redaction() {
+    let out = tempfile::tempdir().unwrap();
+    let (clip_dir, before) = process_ok(&fixture("pii.wav"), out.path(), &["--kind", "pitch", "--redact"]);
+    let transcript = std::fs::read(clip_dir.join("transcript.json")).unwrap();
+    assert!(before["trackers"].get("card_talk").is_none());
+
+    // A playbook with one more tracker, on a word the speaker says ("card"), then analysed again.
+    let playbook = out.path().join("playbook.toml");
+    let default = std::fs::read_to_string(common::repo_root().join("pipelines/analyze/src/playbook/default.toml")).unwrap();
+    std::fs::write(&playbook, default + "\n[[trackers]]\nname = \"card_talk\"\nphrases = [\"card\"]\n").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_callcoach"))
+        .args(["reanalyze", "--analysis", "lexicon", "--playbook"])
+        .arg(&playbook)
+        .arg(&clip_dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), clip_dir.join("scorecard.json").display().to_string());
+
+    let after: serde_json::Value = serde_json::from_slice(&std::fs::read(clip_dir.join("scorecard.json")).unwrap()).unwrap();
+    let hits = after["trackers"]["card_talk"].to_string();
+    assert!(hits.contains("card"), "the new tracker finds the spoken word: {hits}");
+    assert_eq!(std::fs::read(clip_dir.join("transcript.json")).unwrap(), transcript, "the transcript is only read");
+    assert_eq!(after["artifacts"], before["artifacts"]);
+    assert_eq!(after["metrics"], before["metrics"], "same words, same measures");
+    assert!(after["analysis"]["notes"].to_string().contains("personal data redacted"));
+    let html = std::fs::read_to_string(clip_dir.join("scorecard.html")).unwrap();
+    assert!(html.contains("card_talk") && !html.contains("4876"), "the page is redone from the redacted transcript");
+
+    // A folder without a transcript: one clear error, its scorecard untouched.
+    let broken = out.path().join("broken");
+    std::fs::create_dir(&broken).unwrap();
+    std::fs::copy(clip_dir.join("scorecard.json"), broken.join("scorecard.json")).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_callcoach")).arg("reanalyze").arg(&broken).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("transcript.json"), "{stderr}");
+    assert_eq!(std::fs::read(broken.join("scorecard.json")).unwrap(), std::fs::read(clip_dir.join("scorecard.json")).unwrap());
+    assert!(!broken.join("scorecard.html").exists());
+}

@@ -1,12 +1,15 @@
 //! Analysis stage: the scorecard and every text artifact, from the transcript and the media facts.
 
 use anyhow::Result;
-use callcoach_analyze::{AnalysisInput, ClipFacts, ClipKind, Playbook, Scorecard, Semantic, SpokenWord};
+use callcoach_analyze::{AnalysisInput, ClipFacts, ClipKind, Playbook, Scorecard, Semantic, SpeakerLabel, SpokenWord};
 use callcoach_media::MediaInfo;
 use callcoach_transcribe::{Transcript, captions};
 
 use super::transcribe::TranscribeResult;
 use crate::storage::Artifacts;
+
+/// How the scorecard's note on redaction begins.
+const REDACTION_NOTE: &str = "personal data redacted";
 
 /// Analyse and add `transcript.json`, captions, `scorecard.html` and `scorecard.json` to `artifacts`.
 /// Artifact keys in the scorecard are `key_prefix/<name>`.
@@ -34,7 +37,7 @@ pub fn run(
     let mut scorecard = callcoach_analyze::analyze_with(&input, playbook, semantic);
     if !transcribed.redacted.is_empty() {
         let removed: Vec<String> = transcribed.redacted.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
-        scorecard.analysis.notes.push(format!("personal data redacted: {}", removed.join(", ")));
+        scorecard.analysis.notes.push(format!("{REDACTION_NOTE}: {}", removed.join(", ")));
     }
 
     artifacts.add("transcript.json", serde_json::to_vec_pretty(transcript)?);
@@ -62,4 +65,33 @@ fn spoken_words(transcript: &Transcript) -> Vec<SpokenWord> {
             probability: w.probability,
         })
         .collect()
+}
+
+/// The scorecard of a clip analysed before, analysed again from its kept `transcript.json` and
+/// `media.json` (with today's playbook and heads): the kind, speakers and artifact keys come from the
+/// previous scorecard, so do notes on redaction (the transcript is already redacted). Returns the new
+/// scorecard and its `scorecard.html`.
+pub fn rerun(
+    previous: &Scorecard,
+    transcript: &Transcript,
+    info: &MediaInfo,
+    playbook: &Playbook,
+    semantic: Option<&Semantic>,
+) -> Result<(Scorecard, String)> {
+    let input = AnalysisInput {
+        clip: ClipFacts {
+            id: previous.clip.id.clone(),
+            kind: previous.clip.kind,
+            duration_s: info.duration_s,
+            language: transcript.language.clone(),
+        },
+        speakers: previous.speakers.iter().map(|s| SpeakerLabel { id: s.id.clone(), role: s.role }).collect(),
+        words: spoken_words(transcript),
+    };
+    let mut scorecard = callcoach_analyze::analyze_with(&input, playbook, semantic);
+    let redaction = previous.analysis.notes.iter().filter(|n| n.starts_with(REDACTION_NOTE));
+    scorecard.analysis.notes.extend(redaction.cloned());
+    scorecard.artifacts = previous.artifacts.clone();
+    let html = callcoach_analyze::render_html(&scorecard, &input)?;
+    Ok((scorecard, html))
 }
