@@ -3,12 +3,15 @@
 # scripts/analyze-bench/calls/, run `callcoach process` on each call's stereo.wav and mono.wav, and score
 # the scorecards (SPIN, MEDDICC, objections, next steps, talk ratio, fillers) per split.
 #
-#   scripts/bench-analyze.sh [--split dev|test|all] [--reuse] [--skip-setup] [-- PROCESS_ARGS...]
+#   scripts/bench-analyze.sh [--split dev|test|all] [--reuse] [--skip-setup] [--reanalyze FROM] [-- ARGS...]
 #
 #   --split       which calls to run and score (default all: dev and test tables, plus both together)
 #   --reuse       keep a call's scorecard when it is newer than the binary and its WAV (default: rerun all)
 #   --skip-setup  do not run scripts/setup.sh (use the binary already at $CALLCOACH_BIN)
-#   -- ARGS       extra arguments for `callcoach process`, e.g. -- --playbook my.toml
+#   --reanalyze FROM  do not transcribe: analyse again the transcripts kept in the results folder FROM of
+#                 an earlier run (`callcoach reanalyze`), about a minute for all 48 calls. For changes to
+#                 analysis only (rules, heads, playbook); the figures are those of FROM's recogniser.
+#   -- ARGS       extra arguments for `callcoach process` (or `reanalyze`), e.g. -- --playbook my.toml
 #
 # Audio and truth go to ${CALLCOACH_BENCH_DIR:-<repo>/bench-out/analyze}/<call>/, pipeline output and
 # scorecards to ${CALLCOACH_BENCH_OUT:-$CALLCOACH_BENCH_DIR/results}/<call>/{stereo,mono}[.scorecard.json],
@@ -21,6 +24,7 @@ here="$ROOT/scripts/analyze-bench"
 split=all
 reuse=0
 skip_setup=0
+from=""
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,12 +32,18 @@ while [ $# -gt 0 ]; do
     --split=*) split="${1#--split=}"; shift ;;
     --reuse) reuse=1; shift ;;
     --skip-setup) skip_setup=1; shift ;;
+    --reanalyze) from="${2:-}"; shift 2 ;;
+    --reanalyze=*) from="${1#--reanalyze=}"; shift ;;
     --) shift; extra=("$@"); break ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) say "bench-analyze: unknown argument: $1"; exit 2 ;;
   esac
 done
 case "$split" in dev|test|all) ;; *) say "bench-analyze: --split must be dev, test or all"; exit 2 ;; esac
+if [ -n "$from" ]; then
+  [ -d "$from" ] || { say "bench-analyze: --reanalyze: no results folder $from"; exit 2; }
+  from=$(cd "$from" && pwd)
+fi
 
 # Not under fixtures/: scripts/fixtures.sh replaces that folder whole when it rebuilds.
 bench="${CALLCOACH_BENCH_DIR:-$ROOT/bench-out/analyze}"
@@ -81,8 +91,19 @@ for call in "${calls[@]}"; do
     rm -rf -- "$results/$call/$mode" "$dst" "$results/$call/$mode.log"
     mkdir -p "$results/$call"
     s=$(date +%s%N)
-    if card=$("$bin" process "$wav" --kind call --out "$results/$call/$mode" ${extra[@]+"${extra[@]}"} \
-        2>"$results/$call/$mode.log") && [ -f "$card" ]; then
+    if [ -n "$from" ]; then
+      # The kept analysis inputs of the earlier run only (no audio): scorecard, transcript, media facts.
+      for kept in "$from/$call/$mode"/*/transcript.json; do
+        [ -f "$kept" ] || continue
+        clip=$(basename "$(dirname "$kept")")
+        mkdir -p "$results/$call/$mode/$clip"
+        cp -- "$from/$call/$mode/$clip"/{scorecard,transcript,media}.json "$results/$call/$mode/$clip/"
+      done
+      run=(reanalyze "$results/$call/$mode"/*/)
+    else
+      run=(process "$wav" --kind call --out "$results/$call/$mode")
+    fi
+    if card=$("$bin" "${run[@]}" ${extra[@]+"${extra[@]}"} 2>"$results/$call/$mode.log") && [ -f "$card" ]; then
       cp -- "$card" "$dst"
       status="ok"
     else

@@ -8,21 +8,39 @@ const SUBJECTS: &[&str] = &["i", "you", "we", "they", "he", "she", "it", "there"
                             "anyone", "anybody", "someone", "somebody", "any", "our", "these", "those"];
 
 /// Without a question mark, a sentence is a question only if its syntax says so: an open opening
-/// followed by an auxiliary ("what do", "how is", "what's") or used as an imperative ("tell me",
-/// "walk me through"), or an auxiliary followed by its subject ("do you", "can we").
-/// "What we found is ..." and "Do it now." are statements.
-fn interrogative_syntax(tokens: &[String], rules: &crate::playbook::QuestionRules) -> bool {
-    let first = tokens[0].as_str();
-    let second = tokens.get(1).map(String::as_str).unwrap_or("");
-    let is_auxiliary = |t: &str| rules.closed_starters.iter().any(|s| s == t);
+/// followed by an auxiliary ("what do", "how is", "what's") or a degree ("how many"), or used as an
+/// imperative ("tell me", "walk me through"), or an auxiliary followed by its subject ("do you", "can we"),
+/// or a question word that asks ("who signs", "when is", "which teams are"). "What we found is ...",
+/// "Do it now." and "When we launched ..." are statements. `opening`: the tokens open the sentence (after
+/// lead-ins); a later clause is more often relative ("our director, who signs", ", which is fine"), so
+/// there only "who" with an auxiliary asks ("Fair enough, who would decide?").
+fn interrogative_syntax(tokens: &[String], opening: bool, rules: &crate::playbook::QuestionRules) -> bool {
+    let word = |i: usize| tokens.get(i).map(String::as_str).unwrap_or("");
+    let (first, second) = (word(0), word(1));
+    let is_auxiliary = |t: &str| rules.closed_starters.iter().any(|s| s == t) && !WH_WORDS.contains(&t);
     if rules.open_starters.iter().any(|s| s.contains(' ') && tokens.join(" ").starts_with(s.as_str())) {
         return true;
     }
     if rules.open_starters.iter().any(|s| s == first) {
-        return is_auxiliary(second) || ["about", "else", "kind", "sort", "type", "happens", "happened", "makes", "made"].contains(&second);
+        return is_auxiliary(second)
+            || ["about", "else", "kind", "sort", "type", "happens", "happened", "makes", "made"].contains(&second)
+            || first == "how" && HOW_DEGREE.contains(&second);
     }
-    is_auxiliary(first) && SUBJECTS.contains(&second)
+    match first {
+        "who" if !opening => is_auxiliary(second),
+        "who" => !second.is_empty() && !SUBJECTS.contains(&second),
+        "when" | "where" => opening && is_auxiliary(second),
+        // "Which teams are booking?", not "Which is why ...".
+        "which" => opening && !is_auxiliary(second) && is_auxiliary(word(2)),
+        _ => is_auxiliary(first) && SUBJECTS.contains(&second),
+    }
 }
+
+/// "how many", "how long": a degree asked for.
+const HOW_DEGREE: &[&str] = &["many", "much", "long", "often", "soon", "far", "big", "large", "quickly", "fast"];
+
+/// Question words among the closed starters; never auxiliaries themselves.
+const WH_WORDS: &[&str] = &["who", "which", "when", "where"];
 
 /// Words that may precede a question's real opening ("So what do you use today?").
 const LEAD_INS: &[&str] = &["so", "and", "but", "okay", "ok", "well", "now", "then", "also", "just", "um", "uh"];
@@ -76,16 +94,23 @@ pub(crate) fn find<'a>(sentences: &[Sentence<'a>], input: &AnalysisInput, playbo
     for (index, sentence) in sentences.iter().enumerate() {
         // The question proper may follow a greeting or a preamble ("Hello, what do you use today?"):
         // take the first comma-separated clause that opens like a question, else the whole sentence.
-        let clauses = clauses(&sentence);
-        let tokens = clauses
+        // Clauses that are only lead-ins ("And, um, who ...") do not count as the opening.
+        let clauses: Vec<Vec<String>> = clauses(&sentence)
+            .into_iter()
+            .map(|clause| without_lead_ins(expand_contractions(clause)))
+            .filter(|clause| !clause.is_empty())
+            .collect();
+        let (tokens, opening) = clauses
             .iter()
-            .map(|clause| without_lead_ins(expand_contractions(clause.clone())))
-            .find(|t| starts_with(t, &rules.open_starters) || starts_with(t, &rules.closed_starters))
-            .unwrap_or_else(|| without_lead_ins(expand_contractions(sentence.normalized())));
+            .enumerate()
+            .find(|(_, t)| starts_with(t, &rules.open_starters) || starts_with(t, &rules.closed_starters))
+            .map(|(i, t)| (t.clone(), i == 0))
+            .unwrap_or_else(|| (without_lead_ins(expand_contractions(sentence.normalized())), true));
         let tokens = &tokens[..];
         let open = starts_with(tokens, &rules.open_starters);
         let closed = starts_with(tokens, &rules.closed_starters);
-        let asked = sentence.ends_with_question_mark() || (open || closed) && interrogative_syntax(tokens, rules);
+        let asked =
+            sentence.ends_with_question_mark() || (open || closed) && interrogative_syntax(tokens, opening, rules);
         if tokens.is_empty() || !asked {
             continue;
         }
@@ -157,6 +182,19 @@ mod tests {
     #[test]
     fn statements_that_open_like_questions_are_not_questions() {
         assert!(questions_in("What we found is simple. Send it over. How we ship matters.").is_empty());
+    }
+
+    #[test]
+    fn wh_questions_without_a_question_mark() {
+        let found = questions_in(
+            "Who signs off on new tools. Fair enough, who would decide on a tool like this. When is the renewal due. \
+             Which teams are booking through the tool. How many meters are on your network.",
+        );
+        assert_eq!(found.len(), 5, "{found:?}");
+        let statements = "When we launched it was slow. Which is why we called. That's who we are. \
+                          Where we struggle is hiring. Which is also my problem with the renewal. \
+                          I recommend it to our director, Fiona Grant, who signs. We start after the audit, which is fine.";
+        assert!(questions_in(statements).is_empty(), "{:?}", questions_in(statements));
     }
 
     #[test]
