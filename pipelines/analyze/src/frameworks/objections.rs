@@ -47,7 +47,7 @@ pub(crate) fn objections(
         if let Some(kind) = kind {
             // The head reads each sentence alone, but the first sentence of an answer to a discovery
             // question is the information asked for ("Sometime in the spring.", "We have a quote from
-            // Navigo."), hardly ever pushback (2 of 164 such sentences in the dev scripts), so the head
+            // Navigo."), hardly ever pushback (2 of the 164 answers in the dev scripts), so the head
             // does not judge it. Objection F1 of the heads on held-out scripts 0.611 -> 0.659
             // (docs/analysis.md). The lexicon keeps such sentences (skipping them cost it 0.01).
             if confidence.is_some() && answers(sentences, index, discovery_questions) {
