@@ -301,7 +301,7 @@ pub fn default_threshold(task: Task) -> f64 {
         // A SPIN question takes its most probable type (`none` included).
         Task::Spin => 0.0,
         Task::Meddicc => 0.35,
-        Task::Objections => 0.7,
+        Task::Objections => 0.6,
         Task::NextSteps => 0.6,
     }
 }
