@@ -3,9 +3,9 @@
 //! tracker, a retrained head) a team's scorecards are redone in seconds.
 //!
 //! Each folder is one clip's output (`callcoach-out/<clip-id>/` of `process`): it needs `scorecard.json`,
-//! `transcript.json` and `media.json`. Only `scorecard.html` and `scorecard.json` are rewritten, each
-//! through a temporary file and a rename, the JSON last; a folder that cannot be read is reported and
-//! left as it was.
+//! `transcript.json` and `media.json`. Only `scorecard.html` and `scorecard.json` are rewritten, as
+//! `process` writes them (through the artifact store, the JSON last); a folder that cannot be read is
+//! reported and left as it was.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +17,7 @@ use clap::Args;
 
 use crate::config::Config;
 use crate::pipeline;
+use crate::storage::{ArtifactStore, Artifacts};
 
 #[derive(Debug, Args)]
 pub struct ReanalyzeArgs {
@@ -56,29 +57,18 @@ fn reanalyze(dir: &Path, playbook: &Playbook, semantic: Option<&Semantic>) -> Re
     let previous: Scorecard = read_json(&dir.join("scorecard.json"))?;
     let transcript: Transcript = read_json(&dir.join("transcript.json"))?;
     let info: MediaInfo = read_json(&dir.join("media.json"))?;
-    let (scorecard, html) = pipeline::analyze::rerun(&previous, &transcript, &info, playbook, semantic)?;
-    let mut json = serde_json::to_vec_pretty(&scorecard)?;
-    json.push(b'\n');
-    replace(&dir.join("scorecard.html"), html.as_bytes())?;
-    let path = dir.join("scorecard.json");
-    replace(&path, &json)?;
-    Ok(path)
+    let mut artifacts = Artifacts::default();
+    pipeline::analyze::rerun(&previous, &transcript, &info, playbook, semantic, &mut artifacts)?;
+    // The clip's folder is a prefix of the output folder above it, as `process` wrote it.
+    let folder = std::fs::canonicalize(dir).with_context(|| format!("opening {}", dir.display()))?;
+    let (Some(out), Some(clip)) = (folder.parent(), folder.file_name().and_then(|n| n.to_str())) else {
+        bail!("{} is not a clip folder inside an output folder", dir.display());
+    };
+    ArtifactStore::local(out)?.put_all(clip, artifacts, "scorecard.json")?;
+    Ok(dir.join("scorecard.json"))
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))
-}
-
-/// Write `path` whole or not at all: a temporary file beside it, then a rename.
-fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("writing in {}", dir.display()))?;
-    std::io::Write::write_all(&mut file, bytes).with_context(|| format!("writing {}", path.display()))?;
-    // A temporary file is private; the new one keeps the old one's permissions.
-    if let Ok(old) = std::fs::metadata(path) {
-        file.as_file().set_permissions(old.permissions()).with_context(|| format!("writing {}", path.display()))?;
-    }
-    file.persist(path).with_context(|| format!("replacing {}", path.display()))?;
-    Ok(())
 }

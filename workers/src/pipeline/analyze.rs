@@ -24,16 +24,7 @@ pub fn run(
     artifacts: &mut Artifacts,
 ) -> Result<Scorecard> {
     let transcript = &transcribed.transcript;
-    let input = AnalysisInput {
-        clip: ClipFacts {
-            id: clip_id.to_string(),
-            kind,
-            duration_s: info.duration_s,
-            language: transcript.language.clone(),
-        },
-        speakers: transcribed.speakers.clone(),
-        words: spoken_words(transcript),
-    };
+    let input = analysis_input(clip_id, kind, info, transcript, transcribed.speakers.clone());
     let mut scorecard = callcoach_analyze::analyze_with(&input, playbook, semantic);
     if !transcribed.redacted.is_empty() {
         let removed: Vec<String> = transcribed.redacted.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
@@ -47,11 +38,36 @@ pub fn run(
     for name in names.iter().map(String::as_str).chain(["scorecard.html", "scorecard.json"]) {
         scorecard.artifacts.insert(name.to_string(), format!("{key_prefix}/{name}"));
     }
-    artifacts.add("scorecard.html", callcoach_analyze::render_html(&scorecard, &input)?);
-    let mut json = serde_json::to_vec_pretty(&scorecard)?;
+    add_scorecard(&scorecard, &input, artifacts)?;
+    Ok(scorecard)
+}
+
+fn analysis_input(
+    clip_id: &str,
+    kind: ClipKind,
+    info: &MediaInfo,
+    transcript: &Transcript,
+    speakers: Vec<SpeakerLabel>,
+) -> AnalysisInput {
+    AnalysisInput {
+        clip: ClipFacts {
+            id: clip_id.to_string(),
+            kind,
+            duration_s: info.duration_s,
+            language: transcript.language.clone(),
+        },
+        speakers,
+        words: spoken_words(transcript),
+    }
+}
+
+/// `scorecard.html` and `scorecard.json` (in that order: the JSON is the commit).
+fn add_scorecard(scorecard: &Scorecard, input: &AnalysisInput, artifacts: &mut Artifacts) -> Result<()> {
+    artifacts.add("scorecard.html", callcoach_analyze::render_html(scorecard, input)?);
+    let mut json = serde_json::to_vec_pretty(scorecard)?;
     json.push(b'\n');
     artifacts.add("scorecard.json", json);
-    Ok(scorecard)
+    Ok(())
 }
 
 fn spoken_words(transcript: &Transcript) -> Vec<SpokenWord> {
@@ -69,29 +85,22 @@ fn spoken_words(transcript: &Transcript) -> Vec<SpokenWord> {
 
 /// The scorecard of a clip analysed before, analysed again from its kept `transcript.json` and
 /// `media.json` (with today's playbook and heads): the kind, speakers and artifact keys come from the
-/// previous scorecard, so do notes on redaction (the transcript is already redacted). Returns the new
-/// scorecard and its `scorecard.html`.
+/// previous scorecard, so do notes on redaction (the transcript is already redacted). Adds the new
+/// `scorecard.html` and `scorecard.json` to `artifacts`.
 pub fn rerun(
     previous: &Scorecard,
     transcript: &Transcript,
     info: &MediaInfo,
     playbook: &Playbook,
     semantic: Option<&Semantic>,
-) -> Result<(Scorecard, String)> {
-    let input = AnalysisInput {
-        clip: ClipFacts {
-            id: previous.clip.id.clone(),
-            kind: previous.clip.kind,
-            duration_s: info.duration_s,
-            language: transcript.language.clone(),
-        },
-        speakers: previous.speakers.iter().map(|s| SpeakerLabel { id: s.id.clone(), role: s.role }).collect(),
-        words: spoken_words(transcript),
-    };
+    artifacts: &mut Artifacts,
+) -> Result<Scorecard> {
+    let speakers = previous.speakers.iter().map(|s| SpeakerLabel { id: s.id.clone(), role: s.role }).collect();
+    let input = analysis_input(&previous.clip.id, previous.clip.kind, info, transcript, speakers);
     let mut scorecard = callcoach_analyze::analyze_with(&input, playbook, semantic);
     let redaction = previous.analysis.notes.iter().filter(|n| n.starts_with(REDACTION_NOTE));
     scorecard.analysis.notes.extend(redaction.cloned());
     scorecard.artifacts = previous.artifacts.clone();
-    let html = callcoach_analyze::render_html(&scorecard, &input)?;
-    Ok((scorecard, html))
+    add_scorecard(&scorecard, &input, artifacts)?;
+    Ok(scorecard)
 }
