@@ -4,12 +4,6 @@
 //!
 //!     cargo run --release -p callcoach-analyze --example script_scorecard -- bench-out/analyze/<call>/truth.json
 //!
-//! Given a kept `transcript.json` instead (its words already carry speakers; the clip's duration comes from
-//! the `media.json` beside it), it analyses what the recogniser heard again, with the lexicons, so a lexicon
-//! or rule change can be measured on recognised text in seconds instead of re-running whisper:
-//!
-//!     script_scorecard RESULTS/<call>/stereo/<clip>/transcript.json
-//!
 //! Over every call, then scored by the harness (after `scripts/bench-analyze.sh` has synthesised them):
 //!
 //!     for d in bench-out/analyze/*/; do n=$(basename $d); mkdir -p /tmp/script/$n
@@ -25,9 +19,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => Playbook::default(),
     };
     let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
-    if truth.get("segments").is_some() {
-        return transcript_scorecard(&path, &truth, &playbook);
-    }
     let mut words = Vec::new();
     for turn in truth["turns"].as_array().ok_or("truth.json has no turns")? {
         let (start, end) = (turn["start_s"].as_f64().unwrap_or(0.0), turn["end_s"].as_f64().unwrap_or(0.0));
@@ -39,43 +30,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             words.push(SpokenWord { start_s: t, end_s: t + step * 0.9, text: token.to_string(), speaker: speaker.clone(), probability: 1.0 });
         }
     }
-    let id = truth["name"].as_str().unwrap_or("script");
-    print_scorecard(id, truth["duration_s"].as_f64().unwrap_or(0.0), words, &playbook)
-}
-
-fn transcript_scorecard(
-    path: &str,
-    transcript: &serde_json::Value,
-    playbook: &Playbook,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let media_path = std::path::Path::new(path).with_file_name("media.json");
-    let media: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&media_path).map_err(|e| format!("{}: {e}", media_path.display()))?,
-    )?;
-    let words: Vec<SpokenWord> = transcript["segments"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|segment| segment["words"].as_array().into_iter().flatten())
-        .map(|word| serde_json::from_value(word.clone()))
-        .collect::<Result<_, _>>()?;
-    print_scorecard("transcript", media["duration_s"].as_f64().unwrap_or(0.0), words, playbook)
-}
-
-fn print_scorecard(
-    id: &str,
-    duration_s: f64,
-    words: Vec<SpokenWord>,
-    playbook: &Playbook,
-) -> Result<(), Box<dyn std::error::Error>> {
     let input = AnalysisInput {
-        clip: ClipFacts { id: id.to_string(), kind: ClipKind::Call, duration_s, language: "en".into() },
+        clip: ClipFacts {
+            id: truth["name"].as_str().unwrap_or("script").to_string(),
+            kind: ClipKind::Call,
+            duration_s: truth["duration_s"].as_f64().unwrap_or(0.0),
+            language: "en".into(),
+        },
         speakers: vec![
             SpeakerLabel { id: "rep".into(), role: Role::Rep },
             SpeakerLabel { id: "customer".into(), role: Role::Customer },
         ],
         words,
     };
-    println!("{}", serde_json::to_string_pretty(&analyze(&input, playbook))?);
+    println!("{}", serde_json::to_string_pretty(&analyze(&input, &playbook))?);
     Ok(())
 }
